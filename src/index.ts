@@ -1,0 +1,25 @@
+export { SessionLifecycleInstrumentation } from './instrumentation.js';
+export { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from './bounds.js';
+export {
+  BUILT_IN_LIFECYCLE_KINDS,
+  CLOSE_CLASSIFICATIONS,
+  classificationForKind,
+  summaryKeyOf,
+} from './classification.js';
+export * from './semconv.js';
+export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+export type {
+  ActionInfo,
+  ActionOptions,
+  BuiltInLifecycleKind,
+  CloseClassification,
+  InterruptMeta,
+  LifecycleKind,
+  ProvenanceSource,
+  RunCloseInfo,
+  RunEndOptions,
+  RunHandle,
+  RunOutcome,
+  SessionLifecycleConfig,
+  TrackRunOptions,
+} from './types.js';

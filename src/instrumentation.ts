@@ -1,0 +1,147 @@
+import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { countOption, errorFingerprint } from './bounds.js';
+import { LifecycleMetrics } from './metrics.js';
+import { logger, Tracker, untrackedRun, type TrackerSettings } from './tracker.js';
+import type { ActionOptions, LifecycleKind, RunHandle, SessionLifecycleConfig, TrackRunOptions } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+
+const DEFAULT_MAX_CLOSED_RUN_SPANS = 1000;
+const DEFAULT_MAX_SCOPE_KEYS = 64;
+
+function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
+  const spans = countOption(config.maxClosedRunSpansPerAction, DEFAULT_MAX_CLOSED_RUN_SPANS);
+  if (spans.problem !== undefined) logger.warn(`maxClosedRunSpansPerAction: ${spans.problem}`);
+  const keys = countOption(config.maxScopeKeysPerAction, DEFAULT_MAX_SCOPE_KEYS);
+  if (keys.problem !== undefined) logger.warn(`maxScopeKeysPerAction: ${keys.problem}`);
+  const hook = <H>(name: string, value: H | undefined): H | undefined => {
+    if (value === undefined || typeof value === 'function') return value;
+    logger.warn(`${name} must be a function; ignored`);
+    return undefined;
+  };
+  return {
+    maxClosedRunSpansPerAction: spans.value,
+    maxScopeKeysPerAction: keys.value,
+    actionHook: hook('actionHook', config.actionHook),
+    runCloseHook: hook('runCloseHook', config.runCloseHook),
+  };
+}
+
+/**
+ * Lifecycle telemetry for a session host: each lifecycle action is a parent span, each run it
+ * interrupts gets a `run closed` child span linked to the run's own span.
+ */
+export class SessionLifecycleInstrumentation {
+  readonly instrumentationName = PACKAGE_NAME;
+  readonly instrumentationVersion = PACKAGE_VERSION;
+  private config: SessionLifecycleConfig;
+  private readonly tracker: Tracker;
+  private enabled = false;
+
+  constructor(config: SessionLifecycleConfig = {}) {
+    this.config = typeof config === 'object' && config !== null ? { ...config } : {};
+    this.tracker = new Tracker(
+      trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+      new LifecycleMetrics(metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION)),
+      settingsOf(this.config),
+    );
+    if (this.config.enabled !== false) this.enable();
+  }
+
+  /** Use this provider instead of the global one. */
+  setTracerProvider(provider: TracerProvider): void {
+    try {
+      this.tracker.tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+    } catch (error) {
+      logger.error(`setTracerProvider: getTracer failed (${errorFingerprint(error)}); provider not changed`);
+    }
+  }
+
+  /**
+   * Use this provider instead of the global one. The global meter provider is read when the
+   * instrumentation is created: one registered later takes effect through this method (which
+   * `registerInstrumentations` calls).
+   */
+  setMeterProvider(provider: MeterProvider): void {
+    try {
+      this.tracker.metrics = new LifecycleMetrics(provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION));
+    } catch (error) {
+      logger.error(`setMeterProvider: getMeter failed (${errorFingerprint(error)}); provider not changed`);
+    }
+  }
+
+  getConfig(): SessionLifecycleConfig {
+    return { ...this.config };
+  }
+
+  setConfig(config: SessionLifecycleConfig = {}): void {
+    this.config = typeof config === 'object' && config !== null ? { ...config } : {};
+    this.tracker.settings = settingsOf(this.config);
+  }
+
+  enable(): void {
+    this.enabled = true;
+  }
+
+  /** Stops recording new actions and runs. Runs already tracked still record their close. */
+  disable(): void {
+    this.enabled = false;
+  }
+
+  isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /**
+   * Runs `fn` as a lifecycle action: a `lifecycle <kind>` span, active in `fn`'s async context.
+   * Returns what `fn` returns (the same promise, for an async `fn`); errors pass through.
+   * Called while an action is already active in this context, it joins that action.
+   * An invalid `kind` is reported on the diag logger and `fn` runs untraced.
+   */
+  action<T>(kind: LifecycleKind, fn: () => T): T;
+  action<T>(kind: LifecycleKind, options: ActionOptions, fn: () => T): T;
+  action<T>(kind: LifecycleKind, optionsOrFn: ActionOptions | (() => T), maybeFn?: () => T): T {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+    if (typeof fn !== 'function') {
+      throw new TypeError(`${PACKAGE_NAME}: action(kind, [options], fn) needs a function to run`);
+    }
+    if (!this.enabled) return fn();
+    const options = typeof optionsOrFn === 'function' ? undefined : optionsOrFn;
+    return this.tracker.action(kind, options, fn);
+  }
+
+  /** Tracks a run in a scope. Never throws: bad input is bounded and reported on the diag logger. */
+  trackRun(options: TrackRunOptions): RunHandle {
+    return this.enabled ? this.tracker.trackRun(options) : untrackedRun(options);
+  }
+
+  /**
+   * Interrupts every tracked run of the scope, attributing each close in the calling context,
+   * and aborts the signals the handles own (the `run.signal` of runs tracked without a signal).
+   * Returns how many runs it interrupted.
+   */
+  closeScope(rawScope: string): number {
+    return this.enabled ? this.tracker.closeScope(rawScope) : 0;
+  }
+
+  /** The `dir:<16 hex>` key of a raw scope, as it appears on telemetry. */
+  scopeKey(rawScope: string): string {
+    return this.tracker.registry.keyOf(String(rawScope));
+  }
+
+  /** The id of the action active in the calling async context, if any. */
+  activeActionId(): string | undefined {
+    const action = this.tracker.activeAction();
+    return action !== undefined && !action.ended ? action.id : undefined;
+  }
+
+  /** What the package holds right now: it is all O(runs in flight), and zero when idle. */
+  stateCounts(): { activeActions: number; scopes: number; runsInFlight: number; scopeRegistrations: number } {
+    const { scopes, runs, registrations } = this.tracker.registry.stats();
+    return {
+      activeActions: this.tracker.activeActions.size,
+      scopes,
+      runsInFlight: runs,
+      scopeRegistrations: registrations,
+    };
+  }
+}

@@ -1,0 +1,35 @@
+// Every span, attribute and metric name the package emits. Users write queries, dashboards and
+// alerts against these strings: rename one only with a changelog entry in the README.
+
+export const SPAN_NAME_RUN = 'run';
+export const SPAN_NAME_CLOSED_RUN = 'run closed';
+export const SPAN_NAME_ACTION_PREFIX = 'lifecycle ';
+
+export const ATTR_ACTION_ID = 'session_host.lifecycle.action.id';
+export const ATTR_LIFECYCLE_KIND = 'session_host.lifecycle.kind';
+export const ATTR_RUNS_INTERRUPTED = 'session_host.lifecycle.runs_interrupted';
+export const ATTR_RUNS_OMITTED = 'session_host.lifecycle.runs_omitted';
+export const ATTR_SCOPE_KEYS = 'session_host.lifecycle.scope_keys';
+export const ATTR_SCOPE_KEYS_OMITTED = 'session_host.lifecycle.scope_keys_omitted';
+export const ATTR_ACTION_OUTCOME = 'session_host.lifecycle.outcome';
+
+export const ATTR_RUN_ID = 'session_host.run.id';
+export const ATTR_SESSION_ID = 'session_host.session.id';
+export const ATTR_SCOPE_KEY = 'session_host.scope.key';
+export const ATTR_RUN_OUTCOME = 'session_host.run.outcome';
+export const ATTR_RUN_ERROR_FINGERPRINT = 'session_host.run.error.fingerprint';
+
+export const ATTR_CLOSE_CLASSIFICATION = 'session_host.close.classification';
+export const ATTR_CLOSE_SUMMARY_KEY = 'session_host.close.summary_key';
+export const ATTR_CLOSE_PROVENANCE = 'session_host.close.provenance';
+export const ATTR_CLOSE_MISSING_PROVENANCE = 'session_host.close.missing_provenance';
+
+/** The stable OpenTelemetry attribute; values here come from a fixed vocabulary. */
+export const ATTR_ERROR_TYPE = 'error.type';
+
+export const METRIC_RUN_CLOSES = 'session_host.run.closes';
+export const METRIC_LIFECYCLE_ACTIONS = 'session_host.lifecycle.actions';
+export const METRIC_LIFECYCLE_FANOUT = 'session_host.lifecycle.fanout';
+export const METRIC_LIFECYCLE_DURATION = 'session_host.lifecycle.duration';
+
+export const MISSING_PROVENANCE_CLOSE_REQUESTED = 'lifecycle.close_requested';

@@ -1,0 +1,124 @@
+// Public configuration, option, handle and hook types. Internal types live beside their code.
+import type { Span } from '@opentelemetry/api';
+
+/** The lifecycle kinds every host has. */
+export type BuiltInLifecycleKind =
+  | 'instance_reload'
+  | 'instance_dispose'
+  | 'instance_dispose_directory'
+  | 'instance_dispose_all';
+
+/**
+ * A built-in kind, or a host-defined token matching `/^[a-z][a-z0-9_]{0,39}$/`
+ * (e.g. `idle_eviction`). Anything else is rejected.
+ */
+export type LifecycleKind = BuiltInLifecycleKind | (string & {});
+
+/** Why a run ended. */
+export type CloseClassification =
+  | 'success'
+  | 'error'
+  | 'user_cancel'
+  | 'local_instance_reload'
+  | 'local_instance_dispose'
+  | 'known_lifecycle_close'
+  | 'unknown_scope_close';
+
+/** How the action that closed a run was found. */
+export type ProvenanceSource = 'context' | 'scope_registry' | 'none';
+
+/** What the host says about how a run ended. */
+export type RunOutcome = 'completed' | 'error' | 'user_cancel';
+
+/** Handed to `actionHook` when an action ends. Every value is bounded and content-free. */
+export interface ActionInfo {
+  readonly actionId: string;
+  readonly kind: string;
+  readonly runsInterrupted: number;
+  readonly runsOmitted: number;
+  readonly scopeKeys: readonly string[];
+  readonly outcome: 'ok' | 'error';
+}
+
+/** Handed to `runCloseHook` when a run ends. Every value is bounded and content-free. */
+export interface RunCloseInfo {
+  readonly runId: string;
+  readonly sessionId: string | undefined;
+  readonly scopeKey: string;
+  readonly classification: CloseClassification;
+  readonly summaryKey: string;
+  readonly provenance: ProvenanceSource | undefined;
+  readonly actionId: string | undefined;
+  readonly kind: string | undefined;
+}
+
+export interface SessionLifecycleConfig {
+  /** Start enabled (default `true`). */
+  enabled?: boolean;
+  /**
+   * At most this many `run closed` child spans per action (default 1,000, well under Jaeger's
+   * 2,000-span comfort and Tempo's 5 MB trace limit). Past it the action counts omitted runs in
+   * `session_host.lifecycle.runs_omitted`; each run's own span still gets the action id and link.
+   */
+  maxClosedRunSpansPerAction?: number;
+  /** At most this many scope keys on an action span (default 64). */
+  maxScopeKeysPerAction?: number;
+  /** Called (guarded) with the action span just before it ends. */
+  actionHook?: (span: Span, info: ActionInfo) => void;
+  /** Called (guarded) with the run's span just before the run's close is recorded on it. */
+  runCloseHook?: (span: Span, info: RunCloseInfo) => void;
+}
+
+/** Options of one `action()` call. */
+export interface ActionOptions {
+  /** Raw scopes (directories) the action targets: registered so a lost context still attributes. */
+  scopes?: readonly string[];
+}
+
+export interface TrackRunOptions {
+  /** The host's run id: kept if it is a safe token, else sent as `h:<16 hex>`. */
+  runId: string;
+  /** The host's session id, under the same rule as `runId`. */
+  sessionId?: string;
+  /** The raw scope (directory) the run lives in. Never exported: only its `dir:<16 hex>` key. */
+  scope: string;
+  /** The signal the host aborts to stop the run; its abort event is the interrupt. */
+  signal?: AbortSignal;
+  /** The host's own span for the run (e.g. `invoke_agent`): annotated instead of a new `run` span. */
+  span?: Span;
+  /** With `span`: also end that span when the run ends (default `false`: the host owns it). */
+  endSpan?: boolean;
+}
+
+export interface RunEndOptions {
+  /** Default `completed`. A run that a lifecycle action interrupted keeps that classification. */
+  outcome?: RunOutcome;
+  /** Reduced to a fingerprint (error name/code tokens); its message is never read. */
+  error?: unknown;
+}
+
+export interface InterruptMeta {
+  /**
+   * The interrupt is a user's cancel. Classified `user_cancel` unless an action is active in
+   * the calling context (a lifecycle close wins).
+   */
+  userCancel?: boolean;
+}
+
+/** A tracked run. Every method is safe to call any number of times and never throws. */
+export interface RunHandle {
+  /** The bounded run id as exported. */
+  readonly runId: string;
+  /** The host's signal, or one this handle owns that `closeScope()` aborts. */
+  readonly signal: AbortSignal;
+  /** The run span (the host's span when one was passed). */
+  readonly span: Span;
+  /** The classification once known: at the interrupt, else at `end()`. */
+  readonly classification: CloseClassification | undefined;
+  /** For interrupts that are not an AbortSignal: attribute the close now, in this context. */
+  interrupted(meta?: InterruptMeta): void;
+  /** Remember an error; a lifecycle close still wins, before or after it. */
+  recordError(error: unknown): void;
+  /** End the run (idempotent: the span ends exactly once). */
+  end(options?: RunEndOptions): void;
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+  peerDependencies: Record<string, string>;
+  dependencies?: Record<string, string>;
+};
+
+describe('package', () => {
+  it('reports the name and version of package.json on its tracer and meter', () => {
+    expect(api.PACKAGE_NAME).toBe(pkg.name);
+    expect(api.PACKAGE_VERSION).toBe(pkg.version);
+    const lifecycle = new api.SessionLifecycleInstrumentation();
+    expect(lifecycle.instrumentationName).toBe(pkg.name);
+    expect(lifecycle.instrumentationVersion).toBe(pkg.version);
+  });
+
+  it('takes @opentelemetry/api as a peer, ^1.9.0', () => {
+    expect(pkg.peerDependencies['@opentelemetry/api']).toBe('^1.9.0');
+    expect(pkg.dependencies?.['@opentelemetry/api']).toBeUndefined();
+  });
+
+  it('exports the telemetry contract names literally', () => {
+    expect([
+      api.ATTR_ACTION_ID,
+      api.ATTR_LIFECYCLE_KIND,
+      api.ATTR_RUNS_INTERRUPTED,
+      api.ATTR_RUNS_OMITTED,
+      api.ATTR_SCOPE_KEYS,
+      api.ATTR_RUN_ID,
+      api.ATTR_SESSION_ID,
+      api.ATTR_SCOPE_KEY,
+      api.ATTR_CLOSE_CLASSIFICATION,
+      api.ATTR_CLOSE_SUMMARY_KEY,
+      api.ATTR_CLOSE_PROVENANCE,
+      api.ATTR_CLOSE_MISSING_PROVENANCE,
+      api.METRIC_RUN_CLOSES,
+      api.METRIC_LIFECYCLE_ACTIONS,
+      api.METRIC_LIFECYCLE_FANOUT,
+      api.METRIC_LIFECYCLE_DURATION,
+    ]).toEqual([
+      'session_host.lifecycle.action.id',
+      'session_host.lifecycle.kind',
+      'session_host.lifecycle.runs_interrupted',
+      'session_host.lifecycle.runs_omitted',
+      'session_host.lifecycle.scope_keys',
+      'session_host.run.id',
+      'session_host.session.id',
+      'session_host.scope.key',
+      'session_host.close.classification',
+      'session_host.close.summary_key',
+      'session_host.close.provenance',
+      'session_host.close.missing_provenance',
+      'session_host.run.closes',
+      'session_host.lifecycle.actions',
+      'session_host.lifecycle.fanout',
+      'session_host.lifecycle.duration',
+    ]);
+  });
+});
