@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SessionLifecycleInstrumentation, CLOSE_CLASSIFICATIONS, summaryKeyOf } from '../src/index.js';
 import { captureDiag, gate, hostRun, idOf, linkTargets, setup } from './helpers.js';
 
