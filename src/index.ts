@@ -1,4 +1,6 @@
 export { SessionLifecycleInstrumentation } from './instrumentation.js';
+export { LifecycleSampler, isLifecycleEvidence } from './sampler.js';
+export type { SamplerLike, SamplingDecisionValue, SamplingResultLike } from './sampler.js';
 export { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from './bounds.js';
 export {
   BUILT_IN_LIFECYCLE_KINDS,
@@ -13,6 +15,7 @@ export type {
   ActionOptions,
   BuiltInLifecycleKind,
   CloseClassification,
+  InstrumentStoreOptions,
   InterruptMeta,
   LifecycleKind,
   ProvenanceSource,
@@ -21,5 +24,6 @@ export type {
   RunHandle,
   RunOutcome,
   SessionLifecycleConfig,
+  StoreMethodKinds,
   TrackRunOptions,
 } from './types.js';

@@ -2,7 +2,16 @@ import { metrics, trace, type MeterProvider, type TracerProvider } from '@opente
 import { countOption, errorFingerprint } from './bounds.js';
 import { LifecycleMetrics } from './metrics.js';
 import { logger, Tracker, untrackedRun, type TrackerSettings } from './tracker.js';
-import type { ActionOptions, LifecycleKind, RunHandle, SessionLifecycleConfig, TrackRunOptions } from './types.js';
+import { StorePatcher } from './store.js';
+import type {
+  ActionOptions,
+  InstrumentStoreOptions,
+  LifecycleKind,
+  RunHandle,
+  SessionLifecycleConfig,
+  StoreMethodKinds,
+  TrackRunOptions,
+} from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 const DEFAULT_MAX_CLOSED_RUN_SPANS = 1000;
@@ -35,6 +44,7 @@ export class SessionLifecycleInstrumentation {
   readonly instrumentationVersion = PACKAGE_VERSION;
   private config: SessionLifecycleConfig;
   private readonly tracker: Tracker;
+  private readonly stores: StorePatcher;
   private enabled = false;
 
   constructor(config: SessionLifecycleConfig = {}) {
@@ -44,6 +54,7 @@ export class SessionLifecycleInstrumentation {
       new LifecycleMetrics(metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION)),
       settingsOf(this.config),
     );
+    this.stores = new StorePatcher((kind, options, fn) => (this.enabled ? this.tracker.action(kind, options, fn) : fn()));
     if (this.config.enabled !== false) this.enable();
   }
 
@@ -78,13 +89,19 @@ export class SessionLifecycleInstrumentation {
     this.tracker.settings = settingsOf(this.config);
   }
 
+  /** Starts recording; wraps again the stores that `disable()` restored. */
   enable(): void {
     this.enabled = true;
+    this.stores.patchAll();
   }
 
-  /** Stops recording new actions and runs. Runs already tracked still record their close. */
+  /**
+   * Stops recording new actions and runs, and puts back the original methods of instrumented
+   * stores. Runs already tracked still record their close.
+   */
   disable(): void {
     this.enabled = false;
+    this.stores.unpatchAll();
   }
 
   isEnabled(): boolean {
@@ -107,6 +124,18 @@ export class SessionLifecycleInstrumentation {
     if (!this.enabled) return fn();
     const options = typeof optionsOrFn === 'function' ? undefined : optionsOrFn;
     return this.tracker.action(kind, options, fn);
+  }
+
+  /**
+   * Wraps methods of an existing store **in place** (the same object is returned) so that each
+   * call is a lifecycle action of the mapped kind. Sync and async methods both work; return values,
+   * `this`, throws and rejections pass through. Wrapping again updates the kinds without wrapping
+   * twice; `disable()` restores the originals. Throws a `TypeError` at set-up for an unknown
+   * method or an invalid kind, and leaves the store untouched then.
+   */
+  instrumentStore<T extends object>(store: T, methods: StoreMethodKinds<T>, options?: InstrumentStoreOptions): T {
+    this.stores.instrument(store, methods as Record<string, unknown>, options);
+    return store;
   }
 
   /** Tracks a run in a scope. Never throws: bad input is bounded and reported on the diag logger. */

@@ -122,3 +122,16 @@ export interface RunHandle {
   /** End the run (idempotent: the span ends exactly once). */
   end(options?: RunEndOptions): void;
 }
+
+/** Which methods of a store are lifecycle actions, and of which kind. */
+export type StoreMethodKinds<T> = {
+  [K in keyof T]?: T[K] extends (...args: never[]) => unknown ? LifecycleKind : never;
+};
+
+export interface InstrumentStoreOptions {
+  /**
+   * The raw scopes (directories) a call targets, from its method name and arguments. Default:
+   * the first argument when it is a string (`reload(dir)`, `dispose(dir)`), else none.
+   */
+  scopeOf?: (methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined;
+}

@@ -1,0 +1,215 @@
+// The opt-in set-up entry point (`otel-session-lifecycle/setup`, and `/register` for
+// `node --import`): a NodeTracerProvider with a BatchSpanProcessor and the OTLP/HTTP exporter,
+// configured from the standard environment variables. The SDK packages are optional peer
+// dependencies, loaded only here.
+import { diag, DiagConsoleLogger, DiagLogLevel, trace, type TracerProvider } from '@opentelemetry/api';
+import { LifecycleSampler, type SamplerLike } from './sampler.js';
+import { PACKAGE_NAME } from './version.js';
+
+/**
+ * Span queue of the BatchSpanProcessor unless `OTEL_BSP_MAX_QUEUE_SIZE` is set. A dispose-all
+ * ends, in one synchronous burst, up to `maxClosedRunSpansPerAction` (1,000) closed-run spans
+ * plus the run spans of every run it interrupted; the SDK's default of 2,048 drops most of a
+ * 10,000-run burst. 16,384 spans of about 1.1 KB each bound the queue near 18 MB.
+ */
+export const DEFAULT_MAX_QUEUE_SIZE = 16_384;
+const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
+
+export interface TelemetryOptions {
+  /** Flush on SIGTERM, SIGINT and `beforeExit` (default `true`). */
+  handleExit?: boolean;
+  /** Environment to read instead of `process.env` (tests). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface TelemetryHandle {
+  /** `false` when `OTEL_SDK_DISABLED=true`: nothing was started. */
+  readonly enabled: boolean;
+  readonly tracerProvider: TracerProvider;
+  /** The OTLP protocol in use: `http/protobuf` or `http/json`. */
+  readonly protocol: string;
+  forceFlush(): Promise<void>;
+  /** Flushes and stops, waiting at most the exporter timeout. Safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+const HANDLE = Symbol.for('otel-session-lifecycle.telemetry');
+type GlobalWithHandle = typeof globalThis & { [HANDLE]?: Promise<TelemetryHandle> };
+
+const REQUIRED_PACKAGES = [
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/resources',
+];
+
+function envFlag(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() === 'true';
+}
+
+function envNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+async function load<T>(specifier: string, loader: () => Promise<T>): Promise<T> {
+  try {
+    return await loader();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error(
+        `${PACKAGE_NAME}/setup needs ${specifier}. Install the SDK packages it uses: ` +
+          `npm install ${[...REQUIRED_PACKAGES, specifier].filter((p, i, all) => all.indexOf(p) === i).join(' ')}`,
+      );
+    }
+    throw error;
+  }
+}
+
+type SdkBase = typeof import('@opentelemetry/sdk-trace-base');
+
+/** The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as the SDK would. */
+export function samplerFromEnv(sdk: SdkBase, env: Readonly<Record<string, string | undefined>>): SamplerLike {
+  const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
+  const ratio = (): number => {
+    const arg = env.OTEL_TRACES_SAMPLER_ARG;
+    const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
+    if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+    diag.error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1]; using 1`);
+    return 1;
+  };
+  switch (name) {
+    case 'always_on':
+      return new sdk.AlwaysOnSampler();
+    case 'always_off':
+      return new sdk.AlwaysOffSampler();
+    case 'traceidratio':
+      return new sdk.TraceIdRatioBasedSampler(ratio());
+    case 'parentbased_always_on':
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio()) });
+    default:
+      diag.error(`OTEL_TRACES_SAMPLER=${name.slice(0, 40)} is not supported here; using parentbased_always_on`);
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+  }
+}
+
+function diagLevel(value: string | undefined): DiagLogLevel | undefined {
+  const levels: Record<string, DiagLogLevel> = {
+    NONE: DiagLogLevel.NONE,
+    ERROR: DiagLogLevel.ERROR,
+    WARN: DiagLogLevel.WARN,
+    INFO: DiagLogLevel.INFO,
+    DEBUG: DiagLogLevel.DEBUG,
+    VERBOSE: DiagLogLevel.VERBOSE,
+    ALL: DiagLogLevel.ALL,
+  };
+  return value === undefined ? undefined : levels[value.trim().toUpperCase()];
+}
+
+const disabledHandle = (protocol: string): TelemetryHandle => ({
+  enabled: false,
+  tracerProvider: trace.getTracerProvider(),
+  protocol,
+  forceFlush: async () => {},
+  shutdown: async () => {},
+});
+
+async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
+  const env = options.env ?? process.env;
+  const level = diagLevel(env.OTEL_LOG_LEVEL);
+  if (level !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  if (envFlag(env.OTEL_SDK_DISABLED)) return disabledHandle(protocol);
+
+  const [node, base, resources] = await Promise.all([
+    load('@opentelemetry/sdk-trace-node', () => import('@opentelemetry/sdk-trace-node')),
+    load('@opentelemetry/sdk-trace-base', () => import('@opentelemetry/sdk-trace-base')),
+    load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
+  ]);
+  let exporter: import('@opentelemetry/sdk-trace-base').SpanExporter;
+  let usedProtocol = protocol;
+  if (protocol === 'http/json') {
+    const otlp = await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'));
+    exporter = new otlp.OTLPTraceExporter();
+  } else {
+    if (protocol !== 'http/protobuf') {
+      diag.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
+      usedProtocol = 'http/protobuf';
+    }
+    const otlp = await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'));
+    exporter = new otlp.OTLPTraceExporter();
+  }
+
+  const exportTimeout =
+    envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? DEFAULT_EXPORT_TIMEOUT_MS;
+  const processor = new base.BatchSpanProcessor(exporter, {
+    // Explicit values win over OTEL_BSP_* in the SDK, so pass ours only where the user set none.
+    ...(env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? { maxQueueSize: DEFAULT_MAX_QUEUE_SIZE } : {}),
+    ...(env.OTEL_BSP_EXPORT_TIMEOUT === undefined ? { exportTimeoutMillis: exportTimeout } : {}),
+  });
+  const resource = resources
+    .defaultResource()
+    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+  const provider = new node.NodeTracerProvider({
+    resource,
+    sampler: new LifecycleSampler(samplerFromEnv(base, env)),
+    spanProcessors: [processor],
+  });
+  provider.register();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        diag.warn(`${PACKAGE_NAME}: telemetry shutdown took longer than ${exportTimeout} ms; not waiting`);
+        resolve();
+      }, exportTimeout);
+      timer.unref();
+      provider.shutdown().then(
+        () => (clearTimeout(timer), resolve()),
+        () => (clearTimeout(timer), diag.error(`${PACKAGE_NAME}: telemetry shutdown failed`), resolve()),
+      );
+    });
+    return stopping;
+  };
+  const handle: TelemetryHandle = {
+    enabled: true,
+    tracerProvider: provider,
+    protocol: usedProtocol,
+    forceFlush: () => provider.forceFlush(),
+    shutdown,
+  };
+  if (options.handleExit !== false) installExitHandlers(shutdown);
+  return handle;
+}
+
+function installExitHandlers(shutdown: () => Promise<void>): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void shutdown().then(() => {
+      process.removeListener(signal, onSignal);
+      // Keep the default behaviour (exit by the signal) unless the host handles it itself.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.once('beforeExit', () => void shutdown());
+}
+
+/**
+ * Starts tracing for the process once (later calls return the same handle): a NodeTracerProvider
+ * registered globally with the AsyncLocalStorage context manager, a BatchSpanProcessor sized for
+ * lifecycle fan-outs, the OTLP/HTTP exporter (`OTEL_EXPORTER_OTLP_*`, protobuf unless
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json`), the resource from `OTEL_SERVICE_NAME` and
+ * `OTEL_RESOURCE_ATTRIBUTES`, and the `OTEL_TRACES_SAMPLER` sampler wrapped in a
+ * `LifecycleSampler`. `OTEL_SDK_DISABLED=true` starts nothing.
+ */
+export function startTelemetry(options: TelemetryOptions = {}): Promise<TelemetryHandle> {
+  const global = globalThis as GlobalWithHandle;
+  global[HANDLE] ??= start(options);
+  return global[HANDLE];
+}
