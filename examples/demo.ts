@@ -12,7 +12,13 @@ const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProces
 const lifecycle = new SessionLifecycleInstrumentation();
 lifecycle.setTracerProvider(provider);
 
-const store = new InstanceStore();
+// Adopting the package: the store's methods become lifecycle actions, in place.
+const store: InstanceStore = lifecycle.instrumentStore(new InstanceStore(), {
+  reload: 'instance_reload',
+  dispose: 'instance_dispose',
+  disposeDirectory: 'instance_dispose_directory',
+  disposeAll: 'instance_dispose_all',
+}, { scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : (args[0] as string)) });
 const dirs = ['/tmp/demo/alpha', '/tmp/demo/beta', '/tmp/demo/gamma'];
 
 function start(directory: string, id: string, ms: number) {
@@ -26,11 +32,11 @@ function start(directory: string, id: string, ms: number) {
 const quick = start(dirs[0]!, 'run-quick', 5);
 for (const [d, dir] of dirs.entries()) for (let i = 1; i <= 2; i++) start(dir, `run-${d}${i}`, 60_000);
 await quick.done;
-await lifecycle.action('instance_reload', { scopes: [dirs[0]!] }, () => store.reload(dirs[0]!));
+await store.reload(dirs[0]!);
 start(dirs[1]!, 'run-crashed', 60_000);
 store.crash(dirs[1]!);
 for (const [d, dir] of dirs.entries()) if (d !== 1) start(dir, `run-${d}new`, 60_000);
-await lifecycle.action('instance_dispose_all', { scopes: store.directories() }, () => store.disposeAll());
+await store.disposeAll();
 
 const spans = exporter.getFinishedSpans();
 const ms = (s: ReadableSpan) => (s.duration[0] * 1e3 + s.duration[1] / 1e6).toFixed(1) + ' ms';

@@ -3,7 +3,8 @@
 // configured from the standard environment variables. The SDK packages are optional peer
 // dependencies, loaded only here.
 import { diag, DiagConsoleLogger, DiagLogLevel, trace, type TracerProvider } from '@opentelemetry/api';
-import { LifecycleSampler, type SamplerLike } from './sampler.js';
+import { samplerFromEnv } from './env-sampler.js';
+import { LifecycleSampler } from './sampler.js';
 import { PACKAGE_NAME } from './version.js';
 
 /**
@@ -63,37 +64,6 @@ async function load<T>(specifier: string, loader: () => Promise<T>): Promise<T> 
       );
     }
     throw error;
-  }
-}
-
-type SdkBase = typeof import('@opentelemetry/sdk-trace-base');
-
-/** The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as the SDK would. */
-export function samplerFromEnv(sdk: SdkBase, env: Readonly<Record<string, string | undefined>>): SamplerLike {
-  const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
-  const ratio = (): number => {
-    const arg = env.OTEL_TRACES_SAMPLER_ARG;
-    const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
-    if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
-    diag.error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1]; using 1`);
-    return 1;
-  };
-  switch (name) {
-    case 'always_on':
-      return new sdk.AlwaysOnSampler();
-    case 'always_off':
-      return new sdk.AlwaysOffSampler();
-    case 'traceidratio':
-      return new sdk.TraceIdRatioBasedSampler(ratio());
-    case 'parentbased_always_on':
-      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio()) });
-    default:
-      diag.error(`OTEL_TRACES_SAMPLER=${name.slice(0, 40)} is not supported here; using parentbased_always_on`);
-      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
   }
 }
 

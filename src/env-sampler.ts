@@ -1,0 +1,37 @@
+// The sampler that OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name, built from the SDK's own
+// sampler classes. Internal: the SDK 2.x provider reads these variables only when it is given no
+// sampler, and the set-up entry point gives it a LifecycleSampler wrapping this one.
+import { diag } from '@opentelemetry/api';
+import type { SamplerLike } from './sampler.js';
+
+export type SdkBase = typeof import('@opentelemetry/sdk-trace-base');
+
+/** The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as the SDK would. */
+export function samplerFromEnv(sdk: SdkBase, env: Readonly<Record<string, string | undefined>>): SamplerLike {
+  const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
+  const ratio = (): number => {
+    const arg = env.OTEL_TRACES_SAMPLER_ARG;
+    const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
+    if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+    diag.error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1]; using 1`);
+    return 1;
+  };
+  switch (name) {
+    case 'always_on':
+      return new sdk.AlwaysOnSampler();
+    case 'always_off':
+      return new sdk.AlwaysOffSampler();
+    case 'traceidratio':
+      return new sdk.TraceIdRatioBasedSampler(ratio());
+    case 'parentbased_always_on':
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio()) });
+    default:
+      diag.error(`OTEL_TRACES_SAMPLER=${name.slice(0, 40)} is not supported here; using parentbased_always_on`);
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+  }
+}
+

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver, type WireSpan } from './otlp-receiver.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
+
+interface HostResult {
+  stdout: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+}
+
+/** Runs the fixture host through the zero-code `--import otel-session-lifecycle/register` path. */
+export function runHost(
+  env: Record<string, string>,
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<HostResult> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'otel-session-lifecycle/register', FIXTURE], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stdout += text;
+    for (const line of text.split('\n')) if (line !== '') onLine?.(line, child);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not exit; stderr: ${stderr}`));
+    }, 30_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0 && signal === null) reject(new Error(`host exited ${code}: ${stderr}`));
+      else resolve({ stdout, code, signal, ms: Date.now() - started });
+    });
+  });
+}
+
+function printedRuns(stdout: string): Array<{ runId: string; traceId: string; spanId: string }> {
+  const line = stdout.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`no run ids printed: ${stdout}`);
+  return (JSON.parse(line) as { runs: Array<{ runId: string; traceId: string; spanId: string }> }).runs;
+}
+
+function assertFanout(spans: WireSpan[], runs: ReturnType<typeof printedRuns>, serviceName: string): void {
+  const roots = spans.filter((s) => s.name.startsWith('lifecycle '));
+  expect(roots).toHaveLength(1);
+  const root = roots[0]!;
+  expect(root.name).toBe('lifecycle instance_dispose_all');
+  expect(root.parentSpanId).toBe('');
+  expect(root.attributes['session_host.lifecycle.runs_interrupted']).toBe(12);
+  expect(root.attributes['session_host.lifecycle.runs_omitted']).toBe(0);
+  expect(root.attributes['session_host.lifecycle.scope_keys']).toHaveLength(3);
+  expect(root.resource['service.name']).toBe(serviceName);
+  expect(root.scope.name).toBe('otel-session-lifecycle');
+  const actionId = root.attributes['session_host.lifecycle.action.id'];
+  expect(actionId).toMatch(/^instance_dispose_all-[0-9a-z]+-[0-9a-z]+$/);
+
+  const children = spans.filter((s) => s.name === 'run closed');
+  expect(children).toHaveLength(12);
+  const runSpans = spans.filter((s) => s.name === 'run');
+  expect(runSpans).toHaveLength(12);
+  const printed = new Map(runs.map((r) => [r.runId, r]));
+  for (const child of children) {
+    expect(child.traceId).toBe(root.traceId);
+    expect(child.parentSpanId).toBe(root.spanId);
+    const runId = child.attributes['session_host.run.id'] as string;
+    const run = runSpans.find((s) => s.attributes['session_host.run.id'] === runId)!;
+    expect(child.links).toEqual([{ traceId: run.traceId, spanId: run.spanId }]);
+    expect(child.links[0]).toEqual({ traceId: printed.get(runId)!.traceId, spanId: printed.get(runId)!.spanId });
+    expect(child.attributes).toMatchObject({
+      'session_host.close.classification': 'local_instance_dispose',
+      'session_host.close.summary_key': 'local_instance_dispose.lifecycle_close',
+      'session_host.close.provenance': 'context',
+      'session_host.lifecycle.action.id': actionId,
+      'session_host.lifecycle.kind': 'instance_dispose_all',
+    });
+    expect(child.attributes['session_host.scope.key']).toMatch(/^dir:[0-9a-f]{16}$/);
+  }
+  for (const run of runSpans) {
+    expect(run.links).toEqual([{ traceId: root.traceId, spanId: root.spanId }]);
+    expect(run.attributes['session_host.close.classification']).toBe('local_instance_dispose');
+    expect(run.attributes['session_host.lifecycle.action.id']).toBe(actionId);
+  }
+  expect(JSON.stringify(spans)).not.toContain('wire-user');
+}
+
+let receiver: Receiver | undefined;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+describe('real OTLP on the wire, through --import otel-session-lifecycle/register', () => {
+  for (const protocol of ['http/json', 'http/protobuf']) {
+    it(`${protocol}: one root, its children, links equal to the run span ids, flushed on exit`, async () => {
+      receiver = await startReceiver();
+      const host = await runHost({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
+        OTEL_SERVICE_NAME: 'wire-test-host',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci',
+      });
+      expect(host.code).toBe(0);
+      const spans = receiver.spans();
+      expect(spans).toHaveLength(25);
+      expect(receiver.requests.every((r) => r.contentType.includes(protocol === 'http/json' ? 'json' : 'protobuf'))).toBe(true);
+      assertFanout(spans, printedRuns(host.stdout), 'wire-test-host');
+      expect(spans[0]!.resource['deployment.environment.name']).toBe('ci');
+    });
+  }
+
+  it('flushes on SIGTERM and still exits by the signal', async () => {
+    receiver = await startReceiver();
+    const host = await runHost(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'sigterm-host', WAIT_FOR_SIGNAL: '1' },
+      (line, child) => {
+        if (line === 'ready') child.kill('SIGTERM');
+      },
+    );
+    expect(host.signal).toBe('SIGTERM');
+    assertFanout(receiver.spans(), printedRuns(host.stdout), 'sigterm-host');
+  });
+
+  it('OTEL_SDK_DISABLED=true sends nothing', async () => {
+    receiver = await startReceiver();
+    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: 'true' });
+    expect(host.code).toBe(0);
+    expect(printedRuns(host.stdout)).toHaveLength(12);
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
