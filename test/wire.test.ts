@@ -131,6 +131,29 @@ describe('real OTLP on the wire, through --import otel-session-lifecycle/registe
     assertFanout(receiver.spans(), printedRuns(host.stdout), 'sigterm-host');
   });
 
+  it('sizes the span queue so a 10,000-run dispose-all at the default cap arrives whole', async () => {
+    receiver = await startReceiver();
+    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, SCOPES: '100', RUNS: '100' });
+    expect(host.code).toBe(0);
+    const spans = receiver.spans();
+    const root = spans.filter((s) => s.name === 'lifecycle instance_dispose_all');
+    expect(root).toHaveLength(1);
+    expect(root[0]!.attributes['session_host.lifecycle.runs_interrupted']).toBe(10_000);
+    expect(root[0]!.attributes['session_host.lifecycle.runs_omitted']).toBe(9_000);
+    expect(spans.filter((s) => s.name === 'run closed')).toHaveLength(1_000);
+    const runs = spans.filter((s) => s.name === 'run');
+    expect(runs).toHaveLength(10_000);
+    const actionId = root[0]!.attributes['session_host.lifecycle.action.id'];
+    expect(runs.filter((r) => r.attributes['session_host.lifecycle.action.id'] === actionId)).toHaveLength(10_000);
+  });
+
+  it("respects the user's OTEL_BSP_MAX_QUEUE_SIZE (which then drops part of that burst)", async () => {
+    receiver = await startReceiver();
+    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, SCOPES: '100', RUNS: '100', OTEL_BSP_MAX_QUEUE_SIZE: '2048' });
+    expect(host.code).toBe(0);
+    expect(receiver.spans().length).toBeLessThan(11_001);
+  });
+
   it('OTEL_SDK_DISABLED=true sends nothing', async () => {
     receiver = await startReceiver();
     const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: 'true' });
