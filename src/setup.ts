@@ -2,7 +2,7 @@
 // `node --import`): a NodeTracerProvider with a BatchSpanProcessor and the OTLP/HTTP exporter,
 // configured from the standard environment variables. The SDK packages are optional peer
 // dependencies, loaded only here.
-import { diag, DiagConsoleLogger, DiagLogLevel, trace, type TracerProvider } from '@opentelemetry/api';
+import { diag, DiagConsoleLogger, DiagLogLevel, metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { samplerFromEnv } from './env-sampler.js';
 import { LifecycleSampler } from './sampler.js';
 import { PACKAGE_NAME } from './version.js';
@@ -27,6 +27,10 @@ export interface TelemetryHandle {
   /** `false` when `OTEL_SDK_DISABLED=true`: nothing was started. */
   readonly enabled: boolean;
   readonly tracerProvider: TracerProvider;
+  /** The global meter provider: the SDK's when `OTEL_METRICS_EXPORTER` names an exporter. */
+  readonly meterProvider: MeterProvider;
+  /** The metric exporters started: `prometheus`, `otlp`, or none. */
+  readonly metricExporters: readonly string[];
   /** The OTLP protocol in use: `http/protobuf` or `http/json`. */
   readonly protocol: string;
   forceFlush(): Promise<void>;
@@ -83,16 +87,55 @@ function diagLevel(value: string | undefined): DiagLogLevel | undefined {
 const disabledHandle = (protocol: string): TelemetryHandle => ({
   enabled: false,
   tracerProvider: trace.getTracerProvider(),
+  meterProvider: metrics.getMeterProvider(),
+  metricExporters: [],
   protocol,
   forceFlush: async () => {},
   shutdown: async () => {},
 });
 
+function protocolOf(signal: 'TRACES' | 'METRICS', env: Readonly<Record<string, string | undefined>>): 'http/protobuf' | 'http/json' {
+  const protocol = (env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  if (protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
+  diag.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
+  return 'http/protobuf';
+}
+
+type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
+type MetricReader = InstanceType<MetricsSdk['MetricReader']>;
+
+/** The readers `OTEL_METRICS_EXPORTER` names (`prometheus`, `otlp`, comma-separated; default none). */
+async function metricReaders(sdk: MetricsSdk, env: Readonly<Record<string, string | undefined>>, names: string[]): Promise<MetricReader[]> {
+  const readers: MetricReader[] = [];
+  for (const name of names) {
+    if (name === 'prometheus') {
+      const { PrometheusExporter } = await load('@opentelemetry/exporter-prometheus', () => import('@opentelemetry/exporter-prometheus'));
+      const port = envNumber(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+      readers.push(
+        new PrometheusExporter({
+          ...(env.OTEL_EXPORTER_PROMETHEUS_HOST ? { host: env.OTEL_EXPORTER_PROMETHEUS_HOST } : {}),
+          ...(port !== undefined ? { port } : {}),
+        }),
+      );
+    } else if (name === 'otlp') {
+      const exporter =
+        protocolOf('METRICS', env) === 'http/json'
+          ? new (await load('@opentelemetry/exporter-metrics-otlp-http', () => import('@opentelemetry/exporter-metrics-otlp-http'))).OTLPMetricExporter()
+          : new (await load('@opentelemetry/exporter-metrics-otlp-proto', () => import('@opentelemetry/exporter-metrics-otlp-proto'))).OTLPMetricExporter();
+      const interval = envNumber(env.OTEL_METRIC_EXPORT_INTERVAL);
+      readers.push(new sdk.PeriodicExportingMetricReader({ exporter, ...(interval !== undefined ? { exportIntervalMillis: interval } : {}) }));
+    } else if (name !== 'none') {
+      diag.warn(`OTEL_METRICS_EXPORTER=${name.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; ignored`);
+    }
+  }
+  return readers;
+}
+
 async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const env = options.env ?? process.env;
   const level = diagLevel(env.OTEL_LOG_LEVEL);
   if (level !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  const protocol = protocolOf('TRACES', env);
   if (envFlag(env.OTEL_SDK_DISABLED)) return disabledHandle(protocol);
 
   const [node, base, resources] = await Promise.all([
@@ -100,30 +143,33 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
     load('@opentelemetry/sdk-trace-base', () => import('@opentelemetry/sdk-trace-base')),
     load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
   ]);
-  let exporter: import('@opentelemetry/sdk-trace-base').SpanExporter;
-  let usedProtocol = protocol;
-  if (protocol === 'http/json') {
-    const otlp = await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'));
-    exporter = new otlp.OTLPTraceExporter();
-  } else {
-    if (protocol !== 'http/protobuf') {
-      diag.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
-      usedProtocol = 'http/protobuf';
-    }
-    const otlp = await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'));
-    exporter = new otlp.OTLPTraceExporter();
-  }
+  const exporter =
+    protocol === 'http/json'
+      ? new (await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter()
+      : new (await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
+  const resource = resources
+    .defaultResource()
+    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
 
+  const metricExporters = (env.OTEL_METRICS_EXPORTER ?? 'none')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '' && name !== 'none');
+  let meterProvider: InstanceType<MetricsSdk['MeterProvider']> | undefined;
+  if (metricExporters.length > 0) {
+    const sdk = await load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics'));
+    meterProvider = new sdk.MeterProvider({ resource, readers: await metricReaders(sdk, env, metricExporters) });
+    metrics.setGlobalMeterProvider(meterProvider);
+  }
   const exportTimeout =
     envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? DEFAULT_EXPORT_TIMEOUT_MS;
   const processor = new base.BatchSpanProcessor(exporter, {
     // Explicit values win over OTEL_BSP_* in the SDK, so pass ours only where the user set none.
     ...(env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? { maxQueueSize: DEFAULT_MAX_QUEUE_SIZE } : {}),
     ...(env.OTEL_BSP_EXPORT_TIMEOUT === undefined ? { exportTimeoutMillis: exportTimeout } : {}),
+    // The SDK then counts what it drops: otel.sdk.processor.span.processed{error.type="queue_full"}.
+    ...(meterProvider !== undefined ? { selfObsMeterProvider: meterProvider } : {}),
   });
-  const resource = resources
-    .defaultResource()
-    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const provider = new node.NodeTracerProvider({
     resource,
     sampler: new LifecycleSampler(samplerFromEnv(base, env)),
@@ -139,7 +185,7 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
         resolve();
       }, exportTimeout);
       timer.unref();
-      provider.shutdown().then(
+      Promise.all([provider.shutdown(), meterProvider?.shutdown()]).then(
         () => (clearTimeout(timer), resolve()),
         () => (clearTimeout(timer), diag.error(`${PACKAGE_NAME}: telemetry shutdown failed`), resolve()),
       );
@@ -149,8 +195,12 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const handle: TelemetryHandle = {
     enabled: true,
     tracerProvider: provider,
-    protocol: usedProtocol,
-    forceFlush: () => provider.forceFlush(),
+    meterProvider: meterProvider ?? metrics.getMeterProvider(),
+    metricExporters,
+    protocol,
+    forceFlush: async () => {
+      await Promise.all([provider.forceFlush(), meterProvider?.forceFlush()]);
+    },
     shutdown,
   };
   if (options.handleExit !== false) installExitHandlers(shutdown);
