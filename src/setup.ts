@@ -143,10 +143,19 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
     load('@opentelemetry/sdk-trace-base', () => import('@opentelemetry/sdk-trace-base')),
     load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
   ]);
-  const exporter =
-    protocol === 'http/json'
-      ? new (await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter()
-      : new (await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
+  let tracesExporter = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim().toLowerCase() || 'otlp';
+  if (!['otlp', 'console', 'none'].includes(tracesExporter)) {
+    diag.warn(`OTEL_TRACES_EXPORTER=${tracesExporter.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using otlp`);
+    tracesExporter = 'otlp';
+  }
+  let exporter: import('@opentelemetry/sdk-trace-base').SpanExporter | undefined;
+  if (tracesExporter === 'console') exporter = new base.ConsoleSpanExporter();
+  else if (tracesExporter === 'otlp') {
+    exporter =
+      protocol === 'http/json'
+        ? new (await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter()
+        : new (await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
+  }
   const resource = resources
     .defaultResource()
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
@@ -163,7 +172,7 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   }
   const exportTimeout =
     envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? DEFAULT_EXPORT_TIMEOUT_MS;
-  const processor = new base.BatchSpanProcessor(exporter, {
+  const processor = exporter === undefined ? undefined : new base.BatchSpanProcessor(exporter, {
     // Explicit values win over OTEL_BSP_* in the SDK, so pass ours only where the user set none.
     ...(env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? { maxQueueSize: DEFAULT_MAX_QUEUE_SIZE } : {}),
     ...(env.OTEL_BSP_EXPORT_TIMEOUT === undefined ? { exportTimeoutMillis: exportTimeout } : {}),
@@ -173,7 +182,7 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const provider = new node.NodeTracerProvider({
     resource,
     sampler: new LifecycleSampler(samplerFromEnv(base, env)),
-    spanProcessors: [processor],
+    spanProcessors: processor === undefined ? [] : [processor],
   });
   provider.register();
 
@@ -209,10 +218,12 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
 
 function installExitHandlers(shutdown: () => Promise<void>): void {
   const onSignal = (signal: NodeJS.Signals): void => {
+    // Keep the default behaviour (exit by the signal) unless the host handles the signal itself:
+    // decided now, since a host handler may remove itself while it cleans up.
+    const hostHandlesIt = process.listeners(signal).some((listener) => listener !== onSignal);
+    process.removeListener(signal, onSignal);
     void shutdown().then(() => {
-      process.removeListener(signal, onSignal);
-      // Keep the default behaviour (exit by the signal) unless the host handles it itself.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      if (!hostHandlesIt) process.kill(process.pid, signal);
     });
   };
   process.on('SIGTERM', onSignal);
