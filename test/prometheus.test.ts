@@ -20,9 +20,12 @@ function tool(name: string): string {
 
 describe('alert rules under promtool', () => {
   it('pass their unit tests: fire when they should, quiet below the threshold and on low traffic', () => {
-    const out = execFileSync(tool('promtool'), ['test', 'rules', 'session-lifecycle.test.yml'], { cwd: join(ROOT, 'alerts'), encoding: 'utf8' });
-    expect(out).toContain('SUCCESS');
+    const tests = ['session-lifecycle.test.yml', 'session-lifecycle.spanmetrics.test.yml'];
+    const out = execFileSync(tool('promtool'), ['test', 'rules', ...tests], { cwd: join(ROOT, 'alerts'), encoding: 'utf8' });
+    expect(out.match(/SUCCESS/g)).toHaveLength(2);
     expect(execFileSync(tool('promtool'), ['check', 'rules', RULES], { encoding: 'utf8' })).toContain('SUCCESS: 5 rules found');
+    const spanRules = join(ROOT, 'alerts', 'session-lifecycle.spanmetrics.rules.yml');
+    expect(execFileSync(tool('promtool'), ['check', 'rules', spanRules], { encoding: 'utf8' })).toContain('SUCCESS: 1 rules found');
   });
 });
 
