@@ -5,6 +5,7 @@ import { logger, Tracker, untrackedRun, type TrackerSettings } from './tracker.j
 import { StorePatcher } from './store.js';
 import type {
   ActionOptions,
+  LifecycleSnapshot,
   InstrumentStoreOptions,
   LifecycleKind,
   RunHandle,
@@ -16,12 +17,18 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 const DEFAULT_MAX_CLOSED_RUN_SPANS = 1000;
 const DEFAULT_MAX_SCOPE_KEYS = 64;
+const DEFAULT_RECENT_CLOSES = 100;
+const MAX_RECENT_CLOSES = 10_000;
+const MAX_SNAPSHOT_ACTIONS = 50;
 
 function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
   const spans = countOption(config.maxClosedRunSpansPerAction, DEFAULT_MAX_CLOSED_RUN_SPANS);
   if (spans.problem !== undefined) logger.warn(`maxClosedRunSpansPerAction: ${spans.problem}`);
   const keys = countOption(config.maxScopeKeysPerAction, DEFAULT_MAX_SCOPE_KEYS);
   if (keys.problem !== undefined) logger.warn(`maxScopeKeysPerAction: ${keys.problem}`);
+  const recent = countOption(config.recentCloses, DEFAULT_RECENT_CLOSES);
+  if (recent.problem !== undefined) logger.warn(`recentCloses: ${recent.problem}`);
+  if (recent.value > MAX_RECENT_CLOSES) logger.warn(`recentCloses: at most ${MAX_RECENT_CLOSES}`);
   const hook = <H>(name: string, value: H | undefined): H | undefined => {
     if (value === undefined || typeof value === 'function') return value;
     logger.warn(`${name} must be a function; ignored`);
@@ -30,6 +37,7 @@ function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
   return {
     maxClosedRunSpansPerAction: spans.value,
     maxScopeKeysPerAction: keys.value,
+    recentCloses: Math.min(recent.value, MAX_RECENT_CLOSES),
     actionHook: hook('actionHook', config.actionHook),
     runCloseHook: hook('runCloseHook', config.runCloseHook),
   };
@@ -161,6 +169,34 @@ export class SessionLifecycleInstrumentation {
   activeActionId(): string | undefined {
     const action = this.tracker.activeAction();
     return action !== undefined && !action.ended ? action.id : undefined;
+  }
+
+  /**
+   * A diagnostics snapshot for a debug route or a support bundle: versioned, JSON-serializable,
+   * bounded, with no raw paths, prompts or messages.
+   */
+  snapshot(): LifecycleSnapshot {
+    const counts = this.stateCounts();
+    const now = performance.now();
+    const { diagnostics } = this.tracker;
+    return {
+      schema_version: 1,
+      package: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+      enabled: this.enabled,
+      taken_at: new Date().toISOString(),
+      since: new Date(diagnostics.since).toISOString(),
+      in_flight: { actions: counts.activeActions, runs: counts.runsInFlight, scopes: counts.scopes, scope_registrations: counts.scopeRegistrations },
+      active_actions: [...this.tracker.activeActions].slice(0, MAX_SNAPSHOT_ACTIONS).map((action) => ({
+        action_id: action.id,
+        kind: action.kind,
+        age_ms: Math.round(now - action.startedAt),
+        runs_interrupted: action.runsInterrupted,
+        scope_keys: action.scopeKeys.size + action.scopeKeysOmitted,
+      })),
+      recent_closes: diagnostics.recentCloses(),
+      closes_by_classification: diagnostics.closesByClassification(),
+      actions_by_kind: diagnostics.actionsByKind(),
+    };
   }
 
   /** What the package holds right now: it is all O(runs in flight), and zero when idle. */

@@ -31,6 +31,7 @@ import {
   statusOf,
   summaryKeyOf,
 } from './classification.js';
+import { Diagnostics } from './diagnostics.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { ScopeRegistry, type ScopeState } from './registry.js';
 import {
@@ -86,6 +87,7 @@ export function nextActionId(kind: string): string {
 export interface TrackerSettings {
   maxClosedRunSpansPerAction: number;
   maxScopeKeysPerAction: number;
+  recentCloses: number;
   actionHook: ((span: Span, info: ActionInfo) => void) | undefined;
   runCloseHook: ((span: Span, info: RunCloseInfo) => void) | undefined;
 }
@@ -143,6 +145,8 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 /** A run the package tracks. Its listener object is itself, so tracking allocates no closure. */
 class TrackedRun implements RunHandle {
+  readonly startedAt = performance.now();
+  interruptedAt: number | undefined;
   scope: ScopeState<TrackedRun, ActionState> | undefined;
   controller: AbortController | undefined;
   ended = false;
@@ -228,13 +232,27 @@ function thenOf(value: unknown): ((onFulfilled: (v: unknown) => void, onRejected
 export class Tracker {
   readonly registry = new ScopeRegistry<TrackedRun, ActionState>();
   readonly activeActions = new Set<ActionState>();
+  readonly diagnostics: Diagnostics;
   private readonly current = new AsyncLocalStorage<ActionState>();
+  private settingsValue: TrackerSettings;
 
   constructor(
     public tracer: Tracer,
     public metrics: LifecycleMetrics,
-    public settings: TrackerSettings,
-  ) {}
+    settings: TrackerSettings,
+  ) {
+    this.settingsValue = settings;
+    this.diagnostics = new Diagnostics(settings.recentCloses);
+  }
+
+  get settings(): TrackerSettings {
+    return this.settingsValue;
+  }
+
+  set settings(settings: TrackerSettings) {
+    this.settingsValue = settings;
+    this.diagnostics.resize(settings.recentCloses);
+  }
 
   /** The action active in the calling async context, if any. */
   activeAction(): ActionState | undefined {
@@ -313,6 +331,7 @@ export class Tracker {
     );
     const state = new ActionState(id, kind, span, parent);
     this.activeActions.add(state);
+    this.diagnostics.countAction(kind);
     for (const scope of scopes) this.registerScope(state, scope);
     return state;
   }
@@ -445,6 +464,7 @@ export class Tracker {
   }
 
   private recordUnexplained(run: TrackedRun, classification: 'user_cancel' | 'unknown_scope_close'): void {
+    run.interruptedAt = performance.now();
     run.classification = classification;
     run.provenance = 'none';
     const attributes: Attributes = {
@@ -457,6 +477,7 @@ export class Tracker {
   }
 
   private recordLifecycleClose(run: TrackedRun, action: ActionState, provenance: ProvenanceSource): void {
+    run.interruptedAt = performance.now();
     run.classification = action.classification;
     run.interruptedBy = action;
     run.provenance = provenance;
@@ -553,6 +574,24 @@ export class Tracker {
     }
     run.interruptedBy = undefined;
     this.metrics.runClosed(classification, action?.kind);
+    this.diagnostics.countClose(classification);
+    if (this.diagnostics.keepsCloses) {
+      const now = performance.now();
+      this.diagnostics.add({
+        atMs: Date.now(),
+        runId: run.runId,
+        sessionId: run.sessionId,
+        scopeKey: run.scopeKey,
+        classification,
+        summaryKey: summaryKeyOf(classification),
+        outcome,
+        provenance: run.provenance,
+        actionId: action?.id,
+        kind: action?.kind,
+        runMs: now - run.startedAt,
+        stopMs: run.interruptedAt === undefined ? undefined : now - run.interruptedAt,
+      });
+    }
   }
 
   /** Interrupts every tracked run of `rawScope` in the calling context; aborts the signals it owns. */

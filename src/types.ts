@@ -63,6 +63,8 @@ export interface SessionLifecycleConfig {
   maxClosedRunSpansPerAction?: number;
   /** At most this many scope keys on an action span (default 64). */
   maxScopeKeysPerAction?: number;
+  /** How many recent closes `snapshot()` keeps, in a ring buffer (default 100, 0 keeps none). */
+  recentCloses?: number;
   /** Called (guarded) with the action span just before it ends. */
   actionHook?: (span: Span, info: ActionInfo) => void;
   /** Called (guarded) with the run's span just before the run's close is recorded on it. */
@@ -134,4 +136,47 @@ export interface InstrumentStoreOptions {
    * the first argument when it is a string (`reload(dir)`, `dispose(dir)`), else none.
    */
   scopeOf?: (methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined;
+}
+
+/** One run close as the diagnostics snapshot keeps it. */
+export interface SnapshotClose {
+  /** ISO time of the close. */
+  readonly at: string;
+  readonly run_id: string;
+  readonly session_id?: string;
+  readonly scope_key: string;
+  readonly classification: CloseClassification;
+  readonly summary_key: string;
+  readonly outcome: RunOutcome;
+  readonly provenance?: ProvenanceSource;
+  readonly action_id?: string;
+  readonly kind?: string;
+  /** From trackRun to end. */
+  readonly run_duration_ms: number;
+  /** From the interrupt to end: how long the run took to stop. */
+  readonly stop_duration_ms?: number;
+}
+
+/** `lifecycle.snapshot()`: versioned, JSON-serializable, bounded, content-free. */
+export interface LifecycleSnapshot {
+  readonly schema_version: 1;
+  readonly package: { readonly name: string; readonly version: string };
+  readonly enabled: boolean;
+  readonly taken_at: string;
+  /** When counting started (the instrumentation's creation). */
+  readonly since: string;
+  readonly in_flight: { readonly actions: number; readonly runs: number; readonly scopes: number; readonly scope_registrations: number };
+  /** At most 50, oldest first. */
+  readonly active_actions: ReadonlyArray<{
+    readonly action_id: string;
+    readonly kind: string;
+    readonly age_ms: number;
+    readonly runs_interrupted: number;
+    readonly scope_keys: number;
+  }>;
+  /** The last `recentCloses` closes (config, default 100), oldest first. */
+  readonly recent_closes: readonly SnapshotClose[];
+  readonly closes_by_classification: Readonly<Record<CloseClassification, number>>;
+  /** Actions started, by kind (at most 64 kinds; the rest under `_other`). */
+  readonly actions_by_kind: Readonly<Record<string, number>>;
 }

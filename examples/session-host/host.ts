@@ -119,7 +119,7 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
       return { ok: true };
     },
     'GET /runs': async () => Object.fromEntries(runs),
-    'GET /debug/lifecycle': async () => lifecycle.stateCounts(),
+    'GET /debug/lifecycle': async () => lifecycle.snapshot(),
     'GET /health': async () => ({ ok: true }),
   };
 
