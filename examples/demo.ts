@@ -1,68 +1,61 @@
-// The demo: a small session host with instances in three directories, a reload, a dispose-all
-// and one close that no lifecycle action explains, recorded into an in-memory exporter and printed.
+// `npm run demo`: the example session host, in-process on loopback, driven over HTTP through a
+// short scenario: runs in four projects, a reload, a worker crash nobody explains, a dispose-all.
+// Spans go to an in-memory exporter (no collector needed) and are printed as lifecycle trees;
+// with OTEL_EXPORTER_OTLP_ENDPOINT set they are also exported there.
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
-import { InstanceStore } from './instance-store.js';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { renderCloseTable, renderLifecycleTree, SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { startSessionHost } from './session-host/host.js';
 
+const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const memory = new InMemorySpanExporter();
+const processors: SpanProcessor[] = [new SimpleSpanProcessor(memory)];
+if (endpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+const provider = new BasicTracerProvider({ spanProcessors: processors });
 const lifecycle = new SessionLifecycleInstrumentation();
 lifecycle.setTracerProvider(provider);
 
-// Adopting the package: the store's methods become lifecycle actions, in place.
-const store: InstanceStore = lifecycle.instrumentStore(new InstanceStore(), {
-  reload: 'instance_reload',
-  dispose: 'instance_dispose',
-  disposeDirectory: 'instance_dispose_directory',
-  disposeAll: 'instance_dispose_all',
-}, { scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : (args[0] as string)) });
-const dirs = ['/tmp/demo/alpha', '/tmp/demo/beta', '/tmp/demo/gamma'];
+const host = await startSessionHost({ lifecycle });
+const call = async (path: string, body: Record<string, unknown> = {}): Promise<Record<string, string>> => {
+  const response = await fetch(`${host.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as Record<string, string>;
+};
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function start(directory: string, id: string, ms: number) {
-  const run = store.startRun(directory, id, ms, (how, reason) =>
-    tracked.end(how === 'completed' ? { outcome: 'completed' } : { outcome: 'error', error: reason }),
-  );
-  const tracked = lifecycle.trackRun({ runId: id, sessionId: `session-${id}`, scope: directory, signal: run.controller.signal });
-  return run;
+const projects: Record<string, string> = {};
+for (const name of ['alpha', 'beta', 'gamma', 'delta']) projects[name] = (await call('/projects', { name })).directory!;
+await call('/runs', { directory: projects.alpha, sessionId: 'session-a', ms: 20 });
+for (const name of ['alpha', 'alpha', 'beta', 'beta', 'gamma', 'gamma', 'delta', 'delta']) {
+  await call('/runs', { directory: projects[name], sessionId: `session-${name[0]}` });
 }
+await pause(60); // the short run completes
+await call('/reload', { directory: projects.alpha });
+await call('/crash', { directory: projects.beta }); // a worker dies: no lifecycle call explains it
+await call('/runs', { directory: projects.alpha, sessionId: 'session-a' });
+await pause(5);
+await call('/dispose-all');
+await pause(20);
+const snapshot = lifecycle.snapshot();
+const spans = [...memory.getFinishedSpans()]; // a copy: host.close() below disposes again
+await host.close();
 
-const quick = start(dirs[0]!, 'run-quick', 5);
-for (const [d, dir] of dirs.entries()) for (let i = 1; i <= 2; i++) start(dir, `run-${d}${i}`, 60_000);
-await quick.done;
-await store.reload(dirs[0]!);
-start(dirs[1]!, 'run-crashed', 60_000);
-store.crash(dirs[1]!);
-for (const [d, dir] of dirs.entries()) if (d !== 1) start(dir, `run-${d}new`, 60_000);
-await store.disposeAll();
-
-const spans = exporter.getFinishedSpans();
-const ms = (s: ReadableSpan) => (s.duration[0] * 1e3 + s.duration[1] / 1e6).toFixed(1) + ' ms';
-const short = (id: string) => id.slice(0, 8);
-const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
-console.log('otel-session-lifecycle demo: spans recorded in memory (no collector needed)\n');
-for (const action of spans.filter((s) => s.name.startsWith('lifecycle '))) {
-  const a = action.attributes;
-  console.log(`${action.name}  id=${a['session_host.lifecycle.action.id']}  interrupted=${a['session_host.lifecycle.runs_interrupted']}  ${ms(action)}`);
-  const children = spans
-    .filter((s) => s.parentSpanContext?.spanId === action.spanContext().spanId)
-    .sort((x, y) => String(x.attributes['session_host.run.id']).localeCompare(String(y.attributes['session_host.run.id'])));
-  for (const child of children) {
-    const link = child.links[0]!.context;
-    const run = byId.get(link.spanId);
-    console.log(
-      `  └─ ${child.name}  ${String(child.attributes['session_host.run.id']).padEnd(12)} ${child.attributes['session_host.close.classification']}` +
-        `  → run ${short(link.traceId)}/${short(link.spanId)} (${run ? ms(run) : 'not exported'})`,
-    );
-  }
-}
-console.log('\nRun closes:');
-const counts = new Map<string, number>();
-for (const run of spans.filter((s) => s.name === 'run')) {
-  const key = `${run.attributes['session_host.close.classification']}  ${run.attributes['session_host.close.summary_key']}`;
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-for (const [key, count] of [...counts].sort()) console.log(`  ${String(count).padStart(3)}  ${key}`);
+const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const out = process.stdout;
+out.write('otel-session-lifecycle demo: an example session host on loopback, driven over HTTP\n');
+out.write(endpoint ? `spans recorded in memory and exported to ${endpoint}\n\n` : 'spans recorded in memory (set OTEL_EXPORTER_OTLP_ENDPOINT to also export them)\n\n');
+out.write(renderLifecycleTree(spans, { color, width: 100 }));
+out.write('\nrun closes\n' + renderCloseTable(spans, { color, width: 100 }));
+const counts = Object.entries(snapshot.closes_by_classification).filter(([, n]) => n > 0).map(([c, n]) => `${c}=${n}`);
+out.write(`\nlifecycle.snapshot() (schema ${snapshot.schema_version}): ${snapshot.recent_closes.length} recent closes kept\n`);
+out.write(`closes since start: ${counts.join(' ')}\n`);
 await provider.shutdown();

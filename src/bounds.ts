@@ -7,7 +7,7 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 // Id-shaped strings that are credentials, not ids: API keys (sk-, pk-, rk-), GitHub and Slack
 // tokens, AWS access keys, JWTs. They are replaced by a hash like any other unsafe id.
 const SECRET_PATTERN = /^(?:[spr]k[-_]|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|eyJ)/i;
-const ERROR_NAME_PATTERN = /^[A-Z][A-Za-z0-9]{0,46}(?:Error|Exception)$/;
+const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
 
 /** `true` when `kind` is a built-in kind or a valid host-defined token. */

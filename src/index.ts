@@ -1,5 +1,7 @@
 export { SessionLifecycleInstrumentation } from './instrumentation.js';
 export { LifecycleSampler, isLifecycleEvidence } from './sampler.js';
+export { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from './render.js';
+export type { ReadableSpanLike, RenderOptions, TreeSpan } from './render.js';
 export type { SamplerLike, SamplingDecisionValue, SamplingResultLike } from './sampler.js';
 export { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from './bounds.js';
 export {

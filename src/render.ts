@@ -1,0 +1,286 @@
+// A terminal view of lifecycle traces: each action with its closed-run children and the run each
+// one links to, the closes no action explains, and a table of closes by classification. Works on
+// SDK ReadableSpans (SDK 1, 2 and 3 shapes) and on OTLP/JSON, so tests, debug commands and the CLI
+// show the same thing.
+import {
+  ATTR_ACTION_ID,
+  ATTR_CLOSE_CLASSIFICATION,
+  ATTR_CLOSE_PROVENANCE,
+  ATTR_CLOSE_SUMMARY_KEY,
+  ATTR_RUN_ERROR_FINGERPRINT,
+  ATTR_RUN_ID,
+  ATTR_RUNS_INTERRUPTED,
+  ATTR_RUNS_OMITTED,
+  ATTR_SCOPE_KEY,
+  ATTR_SCOPE_KEYS,
+  SPAN_NAME_ACTION_PREFIX,
+  SPAN_NAME_CLOSED_RUN,
+} from './semconv.js';
+
+/** The span shape the renderer works on. */
+export interface TreeSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly links: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>;
+  readonly startTimeMs: number;
+  readonly durationMs: number;
+}
+
+/** The parts of an SDK `ReadableSpan` the renderer reads. */
+export interface ReadableSpanLike {
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  spanContext(): { traceId: string; spanId: string };
+  readonly parentSpanContext?: { readonly spanId: string } | undefined;
+  readonly parentSpanId?: string | undefined;
+  readonly links: ReadonlyArray<{ readonly context: { readonly traceId: string; readonly spanId: string } }>;
+  readonly startTime: readonly [number, number];
+  readonly duration: readonly [number, number];
+}
+
+export interface RenderOptions {
+  /** ANSI colours (default `false`; the CLI and demo turn them on for a TTY without `NO_COLOR`). */
+  color?: boolean;
+  /** Lines are cut to this many columns (default 100). */
+  width?: number;
+}
+
+const hrToMs = (t: readonly [number, number]): number => t[0] * 1e3 + t[1] / 1e6;
+
+function isTreeSpan(span: TreeSpan | ReadableSpanLike): span is TreeSpan {
+  return typeof (span as TreeSpan).traceId === 'string';
+}
+
+export function toTreeSpan(span: TreeSpan | ReadableSpanLike): TreeSpan {
+  if (isTreeSpan(span)) return span;
+  const context = span.spanContext();
+  return {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: span.parentSpanContext?.spanId ?? span.parentSpanId,
+    name: span.name,
+    attributes: span.attributes,
+    links: span.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId })),
+    startTimeMs: hrToMs(span.startTime),
+    durationMs: hrToMs(span.duration),
+  };
+}
+
+// ---- OTLP/JSON ------------------------------------------------------------------------------
+
+interface OtlpAnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpAnyValue[] };
+}
+
+function otlpValue(value: OtlpAnyValue | undefined): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(otlpValue);
+  return undefined;
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asRecord = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
+const nanosToMs = (value: unknown): number => (typeof value === 'string' || typeof value === 'number' ? Number(BigInt(value) / 1000n) / 1000 : 0);
+
+/**
+ * Spans from OTLP/JSON: an `ExportTraceServiceRequest` body (what the OTLP/HTTP exporter sends
+ * with `http/json`), an array of them, or the collector `file` exporter's output (one per line).
+ * A span seen twice (an exporter retry) is kept once. Throws a `SyntaxError` for text that is
+ * none of these.
+ */
+export function spansFromOtlpJson(input: unknown): TreeSpan[] {
+  let requests: unknown[];
+  if (typeof input === 'string') {
+    const text = input.trim();
+    try {
+      const parsed: unknown = JSON.parse(text);
+      requests = Array.isArray(parsed) ? parsed : [parsed];
+    } catch {
+      requests = text.split('\n').filter((line) => line.trim() !== '').map((line, i) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new SyntaxError(`line ${i + 1} is not JSON`);
+        }
+      });
+    }
+  } else {
+    requests = Array.isArray(input) ? input : [input];
+  }
+  const spans: TreeSpan[] = [];
+  const seen = new Set<string>();
+  for (const request of requests) {
+    const resourceSpans = asRecord(request).resourceSpans;
+    if (!Array.isArray(resourceSpans)) throw new SyntaxError('not OTLP/JSON trace data: no resourceSpans');
+    for (const rs of resourceSpans) {
+      for (const ss of asArray(asRecord(rs).scopeSpans)) {
+        for (const raw of asArray(asRecord(ss).spans)) {
+          const s = asRecord(raw);
+          const attributes: Record<string, unknown> = {};
+          for (const kv of asArray(s.attributes)) {
+            const { key, value } = asRecord(kv);
+            if (typeof key === 'string') attributes[key] = otlpValue(value as OtlpAnyValue);
+          }
+          const start = nanosToMs(s.startTimeUnixNano);
+          const id = `${String(s.traceId)}/${String(s.spanId)}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          spans.push({
+            traceId: String(s.traceId ?? ''),
+            spanId: String(s.spanId ?? ''),
+            parentSpanId: typeof s.parentSpanId === 'string' && s.parentSpanId !== '' ? s.parentSpanId : undefined,
+            name: String(s.name ?? ''),
+            attributes,
+            links: asArray(s.links).map((l) => ({ traceId: String(asRecord(l).traceId ?? ''), spanId: String(asRecord(l).spanId ?? '') })),
+            startTimeMs: start,
+            durationMs: Math.max(0, nanosToMs(s.endTimeUnixNano) - start),
+          });
+        }
+      }
+    }
+  }
+  return spans;
+}
+
+// ---- rendering ------------------------------------------------------------------------------
+
+const ANSI: Record<string, string> = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' };
+
+function classificationColor(classification: string): string {
+  if (classification === 'unknown_scope_close') return 'red';
+  if (classification === 'error') return 'yellow';
+  if (classification === 'success') return 'green';
+  return 'cyan';
+}
+
+/** A line made of segments, cut to the width before colours are applied. */
+function line(segments: Array<[string, string?]>, options: Required<RenderOptions>): string {
+  let out = '';
+  let used = 0;
+  for (const [text, style] of segments) {
+    if (used >= options.width) break;
+    const room = options.width - used;
+    const piece = text.length > room ? text.slice(0, Math.max(0, room - 1)) + '…' : text;
+    used += piece.length;
+    out += options.color && style !== undefined && piece !== '' ? `\u001b[${ANSI[style]}m${piece}\u001b[0m` : piece;
+  }
+  return out.trimEnd();
+}
+
+const fit = (text: string, width: number): string => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width));
+const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
+const str = (value: unknown): string => (value === undefined ? '' : String(value));
+const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTimeMs || a.spanId.localeCompare(b.spanId);
+const byRunId = (a: TreeSpan, b: TreeSpan): number =>
+  str(a.attributes[ATTR_RUN_ID]).localeCompare(str(b.attributes[ATTR_RUN_ID]), 'en', { numeric: true }) || byStart(a, b);
+
+function settings(options: RenderOptions | undefined): Required<RenderOptions> {
+  const width = options?.width;
+  return { color: options?.color === true, width: typeof width === 'number' && width >= 40 ? Math.floor(width) : 100 };
+}
+
+/** `true` for a run span carrying a close (the package's `run` span, or a host span it annotated). */
+function isRunSpan(span: TreeSpan): boolean {
+  return span.name !== SPAN_NAME_CLOSED_RUN && typeof span.attributes[ATTR_CLOSE_CLASSIFICATION] === 'string';
+}
+
+/**
+ * The tree of each lifecycle action (oldest first): the action, its `run closed` children, and
+ * for each child the run span it links to; then the closes no action explains.
+ */
+export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
+  const o = settings(options);
+  const all = spans.map(toTreeSpan);
+  const bySpanId = new Map(all.map((s) => [s.spanId, s]));
+  const actions = all.filter((s) => s.name.startsWith(SPAN_NAME_ACTION_PREFIX) && s.attributes[ATTR_ACTION_ID] !== undefined).sort(byStart);
+  const lines: string[] = [];
+  for (const action of actions) {
+    const a = action.attributes;
+    const keys = Array.isArray(a[ATTR_SCOPE_KEYS]) ? (a[ATTR_SCOPE_KEYS] as unknown[]).map(String) : [];
+    lines.push(line([[action.name, 'bold'], [`  ${str(a[ATTR_ACTION_ID])}`, 'dim'], [`  ${ms(action.durationMs)}`]], o));
+    const omitted = Number(a[ATTR_RUNS_OMITTED] ?? 0);
+    const scopes = keys.length === 0 ? 'no scopes' : `scopes ${keys.slice(0, 3).join(' ')}${keys.length > 3 ? ` (+${keys.length - 3})` : ''}`;
+    lines.push(line([[`  ${str(a[ATTR_RUNS_INTERRUPTED]) || '0'} runs interrupted${omitted > 0 ? `, ${omitted} past the cap` : ''}  ${scopes}`, 'dim']], o));
+    const children = all.filter((s) => s.name === SPAN_NAME_CLOSED_RUN && s.parentSpanId === action.spanId).sort(byRunId);
+    children.forEach((child, i) => {
+      const c = child.attributes;
+      const classification = str(c[ATTR_CLOSE_CLASSIFICATION]);
+      const link = child.links[0];
+      const run = link === undefined ? undefined : bySpanId.get(link.spanId);
+      const target = link === undefined ? 'no link' : `→ ${link.traceId.slice(0, 8)}/${link.spanId.slice(0, 8)}`;
+      lines.push(
+        line(
+          [
+            [`  ${i === children.length - 1 ? '└─' : '├─'} `],
+            [fit(str(c[ATTR_RUN_ID]), 12) + ' '],
+            [fit(classification, 23), classificationColor(classification)],
+            [fit(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
+            [fit(ms(child.durationMs), 10)],
+            [target, 'dim'],
+            [run === undefined ? '' : `  run ${ms(run.durationMs)}`],
+          ],
+          o,
+        ),
+      );
+    });
+    lines.push('');
+  }
+  const unexplained = all.filter((s) => isRunSpan(s) && s.attributes[ATTR_CLOSE_CLASSIFICATION] === 'unknown_scope_close').sort(byRunId);
+  if (unexplained.length > 0) {
+    lines.push(line([[`closes no action explains (unknown_scope_close): ${unexplained.length}`, 'red']], o));
+    for (const run of unexplained) {
+      const r = run.attributes;
+      lines.push(
+        line(
+          [
+            ['  ✗ ', 'red'],
+            [fit(str(r[ATTR_RUN_ID]), 12) + ' '],
+            [fit(str(r[ATTR_SCOPE_KEY]), 22)],
+            [fit(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
+            [fit(ms(run.durationMs), 10)],
+            [`${run.traceId.slice(0, 8)}/${run.spanId.slice(0, 8)}`, 'dim'],
+          ],
+          o,
+        ),
+      );
+    }
+    lines.push('');
+  }
+  if (actions.length === 0 && unexplained.length === 0) lines.push('no lifecycle actions and no unexplained closes in these spans', '');
+  return lines.join('\n');
+}
+
+/** A table of run closes by classification and summary key, most frequent first. */
+export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
+  const o = settings(options);
+  const counts = new Map<string, { classification: string; summaryKey: string; runs: number }>();
+  for (const span of spans.map(toTreeSpan)) {
+    if (!isRunSpan(span)) continue;
+    const classification = str(span.attributes[ATTR_CLOSE_CLASSIFICATION]);
+    const summaryKey = str(span.attributes[ATTR_CLOSE_SUMMARY_KEY]);
+    const key = `${classification}\u0000${summaryKey}`;
+    const row = counts.get(key) ?? { classification, summaryKey, runs: 0 };
+    row.runs++;
+    counts.set(key, row);
+  }
+  const rows = [...counts.values()].sort((a, b) => b.runs - a.runs || a.classification.localeCompare(b.classification));
+  // The summary key column gives way to the width, so the count always shows.
+  const keyWidth = Math.min(52, o.width - 30);
+  const lines = [line([[fit('classification', 24)], [fit('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false })];
+  for (const row of rows) {
+    lines.push(line([[fit(row.classification, 24), classificationColor(row.classification)], [fit(row.summaryKey, keyWidth)], [String(row.runs).padStart(6)]], o));
+  }
+  if (rows.length === 0) lines.push('(no run closes)');
+  return lines.join('\n') + '\n';
+}
