@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from '../src/index.js';
+
+const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+describe('bounds', () => {
+  it('keeps safe ids and hashes everything else', () => {
+    expect(boundedId('run_01HZX3K9')).toBe('run_01HZX3K9');
+    expect(boundedId('3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60')).toBe('3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60');
+    expect(boundedId(42)).toBe('42');
+    for (const unsafe of ['/home/x/run', 'a@b.example', 'sk-ant-abc123', 'ghp_abcdef', 'eyJhbGciOi.x.y', 'has space', 'x'.repeat(129)]) {
+      expect(boundedId(unsafe)).toBe(`h:${h16(unsafe)}`);
+      expect(hashId(unsafe)).toBe(boundedId(unsafe));
+    }
+    expect(boundedId('x'.repeat(128))).toBe('x'.repeat(128));
+    for (const wrong of [undefined, null, {}, 1.5, Symbol('s'), () => 1]) expect(boundedId(wrong)).toBe('invalid');
+  });
+
+  it('fingerprints errors by name and code tokens, never by message', () => {
+    expect(errorFingerprint(new Error('m'))).toBe('Error');
+    expect(errorFingerprint(new TypeError('m'))).toBe('TypeError');
+    expect(errorFingerprint(new DOMException('m', 'AbortError'))).toBe('AbortError');
+    expect(errorFingerprint(Object.assign(new Error('m'), { code: 'ECONNRESET' }))).toBe('Error:ECONNRESET');
+    expect(errorFingerprint(Object.assign(new Error('m'), { code: 'econnreset /home' }))).toBe('Error');
+    expect(errorFingerprint(Object.assign(new Error('m'), { name: 'Failure at /home/x' }))).toBe('_OTHER');
+    expect(errorFingerprint('a string with /home/x')).toBe('_OTHER');
+    expect(errorFingerprint(undefined)).toBe('_OTHER');
+    const hostile = Object.defineProperty({}, 'name', { get: () => { throw new Error('getter'); } });
+    expect(errorFingerprint(hostile)).toBe('_OTHER');
+  });
+
+  it('accepts built-in and host-defined kinds, nothing else', () => {
+    for (const kind of ['instance_reload', 'instance_dispose_all', 'idle_eviction', 'a', 'a'.repeat(40)]) expect(isLifecycleKind(kind)).toBe(true);
+    for (const kind of ['', 'A', '1x', 'x'.repeat(41), 'has space', 'kebab-case', 42, undefined]) expect(isLifecycleKind(kind)).toBe(false);
+  });
+
+  it('keys a scope by the first 16 hex of its SHA-256', () => {
+    expect(scopeKeyOf('/srv/x')).toBe(`dir:${h16('/srv/x')}`);
+  });
+});
