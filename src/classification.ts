@@ -24,6 +24,7 @@ export const CLOSE_CLASSIFICATIONS: readonly CloseClassification[] = [
   'local_instance_dispose',
   'known_lifecycle_close',
   'unknown_scope_close',
+  'abandoned',
 ];
 
 /** The classification of a run closed by an action of this (already validated) kind. */
@@ -53,10 +54,12 @@ const SUMMARY_KEYS: Record<CloseClassification, string> = {
   local_instance_dispose: 'local_instance_dispose.lifecycle_close',
   known_lifecycle_close: 'known_lifecycle_close.lifecycle_close',
   unknown_scope_close: 'unknown_scope_close.missing_lifecycle_provenance',
+  abandoned: 'abandoned.max_age_exceeded',
 };
 
-export function summaryKeyOf(classification: CloseClassification): string {
-  return SUMMARY_KEYS[classification];
+/** `<classification>.<suffix>`; an interrupted run the package had to end is `.end_not_observed`. */
+export function summaryKeyOf(classification: CloseClassification, endNotObserved = false): string {
+  return endNotObserved ? `${classification}.end_not_observed` : SUMMARY_KEYS[classification];
 }
 
 /**
@@ -65,7 +68,7 @@ export function summaryKeyOf(classification: CloseClassification): string {
  * and a close nobody explains are ERROR, with `error.type` set to the classification itself.
  */
 export function isErrorClassification(classification: CloseClassification): boolean {
-  return classification === 'error' || classification === 'unknown_scope_close';
+  return classification === 'error' || classification === 'unknown_scope_close' || classification === 'abandoned';
 }
 
 export function statusOf(classification: CloseClassification): { code: SpanStatusCode; message?: string } {

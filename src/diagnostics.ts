@@ -1,7 +1,7 @@
 // What `snapshot()` reports: a ring buffer of recent closes and counts since start. Bounded by
 // construction; holds only bounded tokens and keys, never a path or a message.
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
-import type { CloseClassification, ProvenanceSource, RunOutcome, SnapshotClose } from './types.js';
+import type { CloseClassification, ProvenanceSource, RecordedOutcome, SnapshotClose } from './types.js';
 
 const MAX_KINDS = 64;
 
@@ -13,7 +13,7 @@ export interface CloseRecord {
   scopeKey: string;
   classification: CloseClassification;
   summaryKey: string;
-  outcome: RunOutcome;
+  outcome: RecordedOutcome;
   provenance: ProvenanceSource | undefined;
   actionId: string | undefined;
   kind: string | undefined;

@@ -25,6 +25,7 @@ export type {
   RunCloseInfo,
   RunEndOptions,
   RunHandle,
+  RecordedOutcome,
   RunOutcome,
   SessionLifecycleConfig,
   SnapshotClose,

@@ -19,6 +19,7 @@ const DEFAULT_MAX_CLOSED_RUN_SPANS = 1000;
 const DEFAULT_MAX_SCOPE_KEYS = 64;
 const DEFAULT_RECENT_CLOSES = 100;
 const MAX_RECENT_CLOSES = 10_000;
+const DEFAULT_INTERRUPT_GRACE_MS = 30_000;
 const MAX_SNAPSHOT_ACTIONS = 50;
 
 function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
@@ -29,6 +30,10 @@ function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
   const recent = countOption(config.recentCloses, DEFAULT_RECENT_CLOSES);
   if (recent.problem !== undefined) logger.warn(`recentCloses: ${recent.problem}`);
   if (recent.value > MAX_RECENT_CLOSES) logger.warn(`recentCloses: at most ${MAX_RECENT_CLOSES}`);
+  const grace = countOption(config.interruptGraceMs, DEFAULT_INTERRUPT_GRACE_MS);
+  if (grace.problem !== undefined) logger.warn(`interruptGraceMs: ${grace.problem}`);
+  const maxAge = countOption(config.maxRunAgeMs, 0);
+  if (maxAge.problem !== undefined) logger.warn(`maxRunAgeMs: ${maxAge.problem}`);
   const hook = <H>(name: string, value: H | undefined): H | undefined => {
     if (value === undefined || typeof value === 'function') return value;
     logger.warn(`${name} must be a function; ignored`);
@@ -38,6 +43,8 @@ function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
     maxClosedRunSpansPerAction: spans.value,
     maxScopeKeysPerAction: keys.value,
     recentCloses: Math.min(recent.value, MAX_RECENT_CLOSES),
+    interruptGraceMs: grace.value,
+    maxRunAgeMs: maxAge.value,
     actionHook: hook('actionHook', config.actionHook),
     runCloseHook: hook('runCloseHook', config.runCloseHook),
   };

@@ -34,6 +34,7 @@ import {
 import { Diagnostics } from './diagnostics.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { ScopeRegistry, type ScopeState } from './registry.js';
+import { RunWatchdog, type ExpiryReason, type WatchedRun } from './watchdog.js';
 import {
   ATTR_ACTION_ID,
   ATTR_ACTION_OUTCOME,
@@ -65,8 +66,8 @@ import type {
   ProvenanceSource,
   RunCloseInfo,
   RunEndOptions,
+  RecordedOutcome,
   RunHandle,
-  RunOutcome,
   TrackRunOptions,
 } from './types.js';
 import { PACKAGE_NAME } from './version.js';
@@ -88,6 +89,8 @@ export interface TrackerSettings {
   maxClosedRunSpansPerAction: number;
   maxScopeKeysPerAction: number;
   recentCloses: number;
+  interruptGraceMs: number;
+  maxRunAgeMs: number;
   actionHook: ((span: Span, info: ActionInfo) => void) | undefined;
   runCloseHook: ((span: Span, info: RunCloseInfo) => void) | undefined;
 }
@@ -144,9 +147,10 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 }
 
 /** A run the package tracks. Its listener object is itself, so tracking allocates no closure. */
-class TrackedRun implements RunHandle {
+class TrackedRun implements RunHandle, WatchedRun {
   readonly startedAt = performance.now();
   interruptedAt: number | undefined;
+  watched: 0 | 1 | 2 = 0;
   scope: ScopeState<TrackedRun, ActionState> | undefined;
   controller: AbortController | undefined;
   ended = false;
@@ -233,6 +237,7 @@ export class Tracker {
   readonly registry = new ScopeRegistry<TrackedRun, ActionState>();
   readonly activeActions = new Set<ActionState>();
   readonly diagnostics: Diagnostics;
+  readonly watchdog: RunWatchdog<TrackedRun>;
   private readonly current = new AsyncLocalStorage<ActionState>();
   private settingsValue: TrackerSettings;
 
@@ -243,6 +248,10 @@ export class Tracker {
   ) {
     this.settingsValue = settings;
     this.diagnostics = new Diagnostics(settings.recentCloses);
+    this.watchdog = new RunWatchdog<TrackedRun>(
+      () => ({ graceMs: this.settingsValue.interruptGraceMs, maxAgeMs: this.settingsValue.maxRunAgeMs }),
+      (run, reason) => this.finish(run, undefined, reason),
+    );
   }
 
   get settings(): TrackerSettings {
@@ -435,6 +444,7 @@ export class Tracker {
     }
     const run = new TrackedRun(this, runId, sessionId, scopeKey, span, safeSpanContext(span), ownsSpan, hostSignal);
     if (typeof rawScope === 'string') run.scope = this.registry.addRun(rawScope, run);
+    this.watchdog.started(run);
     if (hostSignal !== undefined) {
       if (hostSignal.aborted) this.interrupt(run, undefined);
       else hostSignal.addEventListener('abort', run);
@@ -473,6 +483,7 @@ export class Tracker {
       [ATTR_CLOSE_PROVENANCE]: 'none',
     };
     if (classification === 'unknown_scope_close') attributes[ATTR_CLOSE_MISSING_PROVENANCE] = [MISSING_PROVENANCE_CLOSE_REQUESTED];
+    this.watchdog.wasInterrupted(run);
     if (run.span.isRecording()) run.span.setAttributes(attributes);
   }
 
@@ -481,6 +492,7 @@ export class Tracker {
     run.classification = action.classification;
     run.interruptedBy = action;
     run.provenance = provenance;
+    this.watchdog.wasInterrupted(run);
     action.runsInterrupted++;
     this.noteScopeKey(action, run.scopeKey);
     const attributes: Attributes = {
@@ -512,40 +524,47 @@ export class Tracker {
     }
   }
 
-  /** Ends `run` once: records the close on its span (and closed-run span), then forgets it. */
-  finish(run: TrackedRun, options: RunEndOptions | undefined): void {
+  /**
+   * Ends `run` once: records the close on its span (and closed-run span), then forgets it.
+   * `expired` when the watchdog ends a run the host did not.
+   */
+  finish(run: TrackedRun, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
     if (run.ended) return;
     // A host listener that ends the run synchronously inside abort() runs before ours: attribute
     // that close now, still inside the aborting context.
-    if (run.classification === undefined && run.hostSignal?.aborted === true) this.interrupt(run, undefined);
+    if (expired === undefined && run.classification === undefined && run.hostSignal?.aborted === true) this.interrupt(run, undefined);
     run.ended = true;
+    this.watchdog.ended(run);
     try {
       if (run.scope !== undefined) this.registry.removeRun(run.scope, run);
       run.scope = undefined;
       run.hostSignal?.removeEventListener('abort', run);
-      this.recordClose(run, options);
+      this.recordClose(run, options, expired !== undefined);
     } catch (error) {
       logger.error(`recording the end of a run failed (${errorFingerprint(error)})`);
     }
   }
 
-  private recordClose(run: TrackedRun, options: RunEndOptions | undefined): void {
+  private recordClose(run: TrackedRun, options: RunEndOptions | undefined, abandoned: boolean): void {
     const rawOutcome = readOption(options, 'outcome');
     const error = readOption(options, 'error');
     if (error !== undefined) run.errorSeen = errorFingerprint(error);
-    let outcome: RunOutcome;
-    if (rawOutcome === undefined) outcome = run.errorSeen === undefined ? 'completed' : 'error';
+    let outcome: RecordedOutcome;
+    if (abandoned) outcome = 'abandoned';
+    else if (rawOutcome === undefined) outcome = run.errorSeen === undefined ? 'completed' : 'error';
     else if (isRunOutcome(rawOutcome)) outcome = rawOutcome;
     else {
       logger.warn('run.end: outcome must be completed, error or user_cancel; recorded as error');
       outcome = 'error';
     }
-    const classification = run.classification ?? classificationForOutcome(outcome);
+    const endNotObserved = abandoned && run.classification !== undefined;
+    const classification = run.classification ?? (outcome === 'abandoned' ? 'abandoned' : classificationForOutcome(outcome));
+    const summaryKey = summaryKeyOf(classification, endNotObserved);
     run.classification = classification;
     const action = run.interruptedBy;
     const attributes: Attributes = {
       [ATTR_CLOSE_CLASSIFICATION]: classification,
-      [ATTR_CLOSE_SUMMARY_KEY]: summaryKeyOf(classification),
+      [ATTR_CLOSE_SUMMARY_KEY]: summaryKey,
       [ATTR_RUN_OUTCOME]: outcome,
     };
     if (run.errorSeen !== undefined) attributes[ATTR_RUN_ERROR_FINGERPRINT] = run.errorSeen;
@@ -560,7 +579,7 @@ export class Tracker {
         sessionId: run.sessionId,
         scopeKey: run.scopeKey,
         classification,
-        summaryKey: summaryKeyOf(classification),
+        summaryKey,
         provenance: run.provenance,
         actionId: action?.id,
         kind: action?.kind,
@@ -568,7 +587,7 @@ export class Tracker {
     }
     if (run.ownsSpan) span.end();
     if (run.closedRunSpan !== undefined) {
-      run.closedRunSpan.setAttribute(ATTR_RUN_OUTCOME, outcome);
+      run.closedRunSpan.setAttributes({ [ATTR_RUN_OUTCOME]: outcome, [ATTR_CLOSE_SUMMARY_KEY]: summaryKey });
       run.closedRunSpan.end();
       run.closedRunSpan = undefined;
     }
@@ -583,7 +602,7 @@ export class Tracker {
         sessionId: run.sessionId,
         scopeKey: run.scopeKey,
         classification,
-        summaryKey: summaryKeyOf(classification),
+        summaryKey,
         outcome,
         provenance: run.provenance,
         actionId: action?.id,

@@ -22,13 +22,17 @@ export type CloseClassification =
   | 'local_instance_reload'
   | 'local_instance_dispose'
   | 'known_lifecycle_close'
-  | 'unknown_scope_close';
+  | 'unknown_scope_close'
+  | 'abandoned';
 
 /** How the action that closed a run was found. */
 export type ProvenanceSource = 'context' | 'scope_registry' | 'none';
 
 /** What the host says about how a run ended. */
 export type RunOutcome = 'completed' | 'error' | 'user_cancel';
+
+/** How a run ended as recorded: the host's outcome, or `abandoned` when the package ended it. */
+export type RecordedOutcome = RunOutcome | 'abandoned';
 
 /** Handed to `actionHook` when an action ends. Every value is bounded and content-free. */
 export interface ActionInfo {
@@ -65,6 +69,17 @@ export interface SessionLifecycleConfig {
   maxScopeKeysPerAction?: number;
   /** How many recent closes `snapshot()` keeps, in a ring buffer (default 100, 0 keeps none). */
   recentCloses?: number;
+  /**
+   * A run that was interrupted but that the host has not ended this many ms later is ended by
+   * the package: it keeps its close classification, with summary key
+   * `<classification>.end_not_observed` and outcome `abandoned` (default 30,000; 0 turns it off).
+   */
+  interruptGraceMs?: number;
+  /**
+   * A run neither interrupted nor ended this many ms after `trackRun` is ended by the package as
+   * `abandoned` (`abandoned.max_age_exceeded`). Default 0: off.
+   */
+  maxRunAgeMs?: number;
   /** Called (guarded) with the action span just before it ends. */
   actionHook?: (span: Span, info: ActionInfo) => void;
   /** Called (guarded) with the run's span just before the run's close is recorded on it. */
@@ -147,7 +162,7 @@ export interface SnapshotClose {
   readonly scope_key: string;
   readonly classification: CloseClassification;
   readonly summary_key: string;
-  readonly outcome: RunOutcome;
+  readonly outcome: RecordedOutcome;
   readonly provenance?: ProvenanceSource;
   readonly action_id?: string;
   readonly kind?: string;

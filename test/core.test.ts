@@ -369,7 +369,7 @@ describe('6. an interrupt where the async context is lost', () => {
 });
 
 describe('7. classification vocabulary and precedence', () => {
-  it('has exactly the design vocabulary and summary keys', () => {
+  it('has the design vocabulary and summary keys, plus abandoned for runs nobody ends', () => {
     expect(CLOSE_CLASSIFICATIONS.map((c) => summaryKeyOf(c))).toEqual([
       'success.completed',
       'error.run_failed',
@@ -378,7 +378,9 @@ describe('7. classification vocabulary and precedence', () => {
       'local_instance_dispose.lifecycle_close',
       'known_lifecycle_close.lifecycle_close',
       'unknown_scope_close.missing_lifecycle_provenance',
+      'abandoned.max_age_exceeded',
     ]);
+    expect(summaryKeyOf('local_instance_reload', true)).toBe('local_instance_reload.end_not_observed');
   });
 
   it('maps every kind to its classification', () => {

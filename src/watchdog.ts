@@ -1,0 +1,84 @@
+// Ends runs that nobody ends: interrupted runs the host never ended within the grace period, and
+// (when enabled) runs older than the maximum age. One unref'd timer, armed only while there is
+// something to watch: it never keeps the process alive, and costs the hot path nothing while
+// the maximum age is off.
+
+export interface WatchedRun {
+  readonly startedAt: number;
+  interruptedAt: number | undefined;
+  /** Which of the watchdog's sets hold the run (0 none, 1 interrupted, 2 alive). */
+  watched: 0 | 1 | 2;
+}
+
+export type ExpiryReason = 'grace' | 'max_age';
+
+export class RunWatchdog<R extends WatchedRun> {
+  // Insertion order is interrupt order (or start order): with one threshold for all, the oldest
+  // come first and a sweep stops at the first run still in time.
+  private readonly interrupted = new Set<R>();
+  private readonly alive = new Set<R>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly limits: () => { graceMs: number; maxAgeMs: number },
+    private readonly expire: (run: R, reason: ExpiryReason) => void,
+  ) {}
+
+  started(run: R): void {
+    if (this.limits().maxAgeMs <= 0) return;
+    this.alive.add(run);
+    run.watched = 2;
+    this.arm();
+  }
+
+  wasInterrupted(run: R): void {
+    if (this.limits().graceMs <= 0) return;
+    if (run.watched === 2) this.alive.delete(run);
+    this.interrupted.add(run);
+    run.watched = 1;
+    this.arm();
+  }
+
+  ended(run: R): void {
+    if (run.watched === 0) return;
+    if (run.watched === 1) this.interrupted.delete(run);
+    else this.alive.delete(run);
+    run.watched = 0;
+    if (this.interrupted.size === 0 && this.alive.size === 0) this.disarm();
+  }
+
+  get watching(): number {
+    return this.interrupted.size + this.alive.size;
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    const { graceMs, maxAgeMs } = this.limits();
+    const shortest = Math.min(...[graceMs, maxAgeMs].filter((ms) => ms > 0));
+    const interval = Math.min(5000, Math.max(20, Math.floor(shortest / 4)));
+    this.timer = setInterval(() => this.sweep(), interval);
+    this.timer.unref();
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends what is due. Public for tests that drive time themselves. */
+  sweep(now = performance.now()): void {
+    const { graceMs, maxAgeMs } = this.limits();
+    if (graceMs > 0) {
+      for (const run of this.interrupted) {
+        if (now - (run.interruptedAt ?? now) < graceMs) break;
+        this.expire(run, 'grace');
+      }
+    }
+    if (maxAgeMs > 0) {
+      for (const run of this.alive) {
+        if (now - run.startedAt < maxAgeMs) break;
+        this.expire(run, 'max_age');
+      }
+    }
+  }
+}
