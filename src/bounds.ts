@@ -52,6 +52,9 @@ export function scopeKeyOf(rawScope: string): string {
 
 export const INVALID_SCOPE_KEY = 'dir:invalid';
 
+/** Scopes longer than this are hashed each time rather than kept as cache keys. */
+const MAX_CACHED_SCOPE_LENGTH = 4096;
+
 /** Scope keys of recently seen scopes, so a hot path does not hash the same directory again. */
 export class ScopeKeyCache {
   private readonly keys = new Map<string, string>();
@@ -61,6 +64,7 @@ export class ScopeKeyCache {
     let key = this.keys.get(rawScope);
     if (key === undefined) {
       key = scopeKeyOf(rawScope);
+      if (rawScope.length > MAX_CACHED_SCOPE_LENGTH) return key;
       if (this.keys.size >= this.capacity) {
         const oldest = this.keys.keys().next();
         if (!oldest.done) this.keys.delete(oldest.value);

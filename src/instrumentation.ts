@@ -1,5 +1,5 @@
 import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import { countOption, errorFingerprint } from './bounds.js';
+import { countOption, errorFingerprint, INVALID_SCOPE_KEY, readProperty } from './bounds.js';
 import { LifecycleMetrics } from './metrics.js';
 import { logger, Tracker, untrackedRun, type TrackerSettings } from './tracker.js';
 import { StorePatcher } from './store.js';
@@ -50,6 +50,31 @@ function settingsOf(config: SessionLifecycleConfig): TrackerSettings {
   };
 }
 
+const CONFIG_KEYS = [
+  'enabled',
+  'maxClosedRunSpansPerAction',
+  'maxScopeKeysPerAction',
+  'recentCloses',
+  'interruptGraceMs',
+  'maxRunAgeMs',
+  'actionHook',
+  'runCloseHook',
+] as const satisfies ReadonlyArray<keyof SessionLifecycleConfig>;
+
+/** A plain copy of the known options: a getter that throws reads as unset, anything else is ignored. */
+function copyConfig(config: unknown): SessionLifecycleConfig {
+  const copy: Record<string, unknown> = {};
+  if (typeof config !== 'object' || config === null) {
+    if (config !== undefined) logger.warn(`config must be an object (got ${typeof config}); using the defaults`);
+    return copy;
+  }
+  for (const key of CONFIG_KEYS) {
+    const value = readProperty(config, key);
+    if (value !== undefined) copy[key] = value;
+  }
+  return copy as SessionLifecycleConfig;
+}
+
 /**
  * Lifecycle telemetry for a session host: each lifecycle action is a parent span, each run it
  * interrupts gets a `run closed` child span linked to the run's own span.
@@ -63,7 +88,7 @@ export class SessionLifecycleInstrumentation {
   private enabled = false;
 
   constructor(config: SessionLifecycleConfig = {}) {
-    this.config = typeof config === 'object' && config !== null ? { ...config } : {};
+    this.config = copyConfig(config);
     this.tracker = new Tracker(
       trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
       new LifecycleMetrics(metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION)),
@@ -100,7 +125,7 @@ export class SessionLifecycleInstrumentation {
   }
 
   setConfig(config: SessionLifecycleConfig = {}): void {
-    this.config = typeof config === 'object' && config !== null ? { ...config } : {};
+    this.config = copyConfig(config);
     this.tracker.settings = settingsOf(this.config);
   }
 
@@ -169,7 +194,7 @@ export class SessionLifecycleInstrumentation {
 
   /** The `dir:<16 hex>` key of a raw scope, as it appears on telemetry. */
   scopeKey(rawScope: string): string {
-    return this.tracker.registry.keyOf(String(rawScope));
+    return typeof rawScope === 'string' ? this.tracker.registry.keyOf(rawScope) : INVALID_SCOPE_KEY;
   }
 
   /** The id of the action active in the calling async context, if any. */

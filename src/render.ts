@@ -2,6 +2,7 @@
 // one links to, the closes no action explains, and a table of closes by classification. Works on
 // SDK ReadableSpans (SDK 1, 2 and 3 shapes) and on OTLP/JSON, so tests, debug commands and the CLI
 // show the same thing.
+import { readProperty } from './bounds.js';
 import {
   ATTR_ACTION_ID,
   ATTR_CLOSE_CLASSIFICATION,
@@ -90,8 +91,16 @@ function otlpValue(value: OtlpAnyValue | undefined): unknown {
 }
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asRecord = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
-const nanosToMs = (value: unknown): number => (typeof value === 'string' || typeof value === 'number' ? Number(BigInt(value) / 1000n) / 1000 : 0);
+/** One field of a parsed (or handed-in) object; a throwing getter reads as absent. */
+const field = (value: unknown, name: string): unknown => (typeof value === 'object' && value !== null ? readProperty(value, name) : undefined);
+const nanosToMs = (value: unknown): number => {
+  if (typeof value !== 'string' && typeof value !== 'number') return 0;
+  try {
+    return Number(BigInt(value) / 1000n) / 1000;
+  } catch {
+    return 0;
+  }
+};
 
 /**
  * Spans from OTLP/JSON: an `ExportTraceServiceRequest` body (what the OTLP/HTTP exporter sends
@@ -121,30 +130,33 @@ export function spansFromOtlpJson(input: unknown): TreeSpan[] {
   const spans: TreeSpan[] = [];
   const seen = new Set<string>();
   for (const request of requests) {
-    const resourceSpans = asRecord(request).resourceSpans;
+    const resourceSpans = field(request, 'resourceSpans');
     if (!Array.isArray(resourceSpans)) throw new SyntaxError('not OTLP/JSON trace data: no resourceSpans');
     for (const rs of resourceSpans) {
-      for (const ss of asArray(asRecord(rs).scopeSpans)) {
-        for (const raw of asArray(asRecord(ss).spans)) {
-          const s = asRecord(raw);
+      for (const ss of asArray(field(rs, 'scopeSpans'))) {
+        for (const raw of asArray(field(ss, 'spans'))) {
+          const text = (name: string): string => {
+            const value = field(raw, name);
+            return typeof value === 'string' ? value : '';
+          };
           const attributes: Record<string, unknown> = {};
-          for (const kv of asArray(s.attributes)) {
-            const { key, value } = asRecord(kv);
-            if (typeof key === 'string') attributes[key] = otlpValue(value as OtlpAnyValue);
+          for (const kv of asArray(field(raw, 'attributes'))) {
+            const key = field(kv, 'key');
+            if (typeof key === 'string') attributes[key] = otlpValue(field(kv, 'value') as OtlpAnyValue);
           }
-          const start = nanosToMs(s.startTimeUnixNano);
-          const id = `${String(s.traceId)}/${String(s.spanId)}`;
+          const start = nanosToMs(field(raw, 'startTimeUnixNano'));
+          const id = `${text('traceId')}/${text('spanId')}`;
           if (seen.has(id)) continue;
           seen.add(id);
           spans.push({
-            traceId: String(s.traceId ?? ''),
-            spanId: String(s.spanId ?? ''),
-            parentSpanId: typeof s.parentSpanId === 'string' && s.parentSpanId !== '' ? s.parentSpanId : undefined,
-            name: String(s.name ?? ''),
+            traceId: text('traceId'),
+            spanId: text('spanId'),
+            parentSpanId: text('parentSpanId') || undefined,
+            name: text('name'),
             attributes,
-            links: asArray(s.links).map((l) => ({ traceId: String(asRecord(l).traceId ?? ''), spanId: String(asRecord(l).spanId ?? '') })),
+            links: asArray(field(raw, 'links')).map((l) => ({ traceId: String(field(l, 'traceId') ?? ''), spanId: String(field(l, 'spanId') ?? '') })),
             startTimeMs: start,
-            durationMs: Math.max(0, nanosToMs(s.endTimeUnixNano) - start),
+            durationMs: Math.max(0, nanosToMs(field(raw, 'endTimeUnixNano')) - start),
           });
         }
       }
@@ -185,6 +197,11 @@ const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTim
 const byRunId = (a: TreeSpan, b: TreeSpan): number =>
   str(a.attributes[ATTR_RUN_ID]).localeCompare(str(b.attributes[ATTR_RUN_ID]), 'en', { numeric: true }) || byStart(a, b);
 
+function treeSpans(spans: unknown, caller: string): TreeSpan[] {
+  if (!Array.isArray(spans)) throw new TypeError(`otel-session-lifecycle: ${caller} takes an array of spans`);
+  return spans.map((span) => toTreeSpan(span as TreeSpan | ReadableSpanLike));
+}
+
 function settings(options: RenderOptions | undefined): Required<RenderOptions> {
   const width = options?.width;
   return { color: options?.color === true, width: typeof width === 'number' && width >= 40 ? Math.floor(width) : 100 };
@@ -200,8 +217,8 @@ function isRunSpan(span: TreeSpan): boolean {
  * for each child the run span it links to; then the closes no action explains.
  */
 export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
+  const all = treeSpans(spans, 'renderLifecycleTree');
   const o = settings(options);
-  const all = spans.map(toTreeSpan);
   const bySpanId = new Map(all.map((s) => [s.spanId, s]));
   const actions = all.filter((s) => s.name.startsWith(SPAN_NAME_ACTION_PREFIX) && s.attributes[ATTR_ACTION_ID] !== undefined).sort(byStart);
   const lines: string[] = [];
@@ -265,7 +282,7 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
 export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
   const o = settings(options);
   const counts = new Map<string, { classification: string; summaryKey: string; runs: number }>();
-  for (const span of spans.map(toTreeSpan)) {
+  for (const span of treeSpans(spans, 'renderCloseTable')) {
     if (!isRunSpan(span)) continue;
     const classification = str(span.attributes[ATTR_CLOSE_CLASSIFICATION]);
     const summaryKey = str(span.attributes[ATTR_CLOSE_SUMMARY_KEY]);

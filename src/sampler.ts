@@ -2,6 +2,7 @@
 // recorded and sampled; every other span is left to the wrapped sampler. Typed structurally, so it
 // plugs into SDK 2 and SDK 3 tracer providers without this package importing either.
 import type { Attributes, Context, Link, SpanKind, TraceState } from '@opentelemetry/api';
+import { readProperty } from './bounds.js';
 import { ATTR_ACTION_ID, SPAN_NAME_ACTION_PREFIX, SPAN_NAME_CLOSED_RUN } from './semconv.js';
 
 /** `SamplingDecision` of the SDK: NOT_RECORD = 0, RECORD = 1, RECORD_AND_SAMPLED = 2. */
@@ -38,7 +39,13 @@ export function isLifecycleEvidence(spanName: string, attributes: Attributes | u
 }
 
 export class LifecycleSampler implements SamplerLike {
-  constructor(private readonly delegate: SamplerLike) {}
+  /** Throws a `TypeError` when `delegate` is not a sampler (at set-up, never while sampling). */
+  constructor(private readonly delegate: SamplerLike) {
+    const ok = typeof delegate === 'object' && delegate !== null && typeof readProperty(delegate, 'shouldSample') === 'function';
+    if (!ok) {
+      throw new TypeError('otel-session-lifecycle: LifecycleSampler wraps a sampler (an object with shouldSample)');
+    }
+  }
 
   shouldSample(
     context: Context,

@@ -58,11 +58,22 @@ export class StorePatcher {
     if (scopeOf !== undefined && typeof scopeOf !== 'function') {
       throw new TypeError(`${PACKAGE_NAME}: instrumentStore options.scopeOf must be a function`);
     }
-    const entries = Object.entries(methods);
+    let entries: Array<[string, unknown]>;
+    try {
+      entries = Object.entries(methods);
+    } catch {
+      throw new TypeError(`${PACKAGE_NAME}: instrumentStore could not read the map of method name to lifecycle kind`);
+    }
     // Validate everything before wrapping anything: a bad map leaves the store untouched.
     for (const [method, kind] of entries) {
       if (!isLifecycleKind(kind)) throw new TypeError(`${PACKAGE_NAME}: instrumentStore ${method}: ${describeInvalidKind(kind)}`);
-      if (typeof (store as Record<string, unknown>)[method] !== 'function') {
+      let found: unknown;
+      try {
+        found = (store as Record<string, unknown>)[method];
+      } catch {
+        found = undefined;
+      }
+      if (typeof found !== 'function') {
         throw new TypeError(`${PACKAGE_NAME}: instrumentStore: the store has no method ${method}`);
       }
     }

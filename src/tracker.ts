@@ -323,9 +323,14 @@ export class Tracker {
       return [];
     }
     const raw: string[] = [];
-    for (const scope of scopes as unknown[]) {
-      if (typeof scope === 'string') raw.push(scope);
-      else logger.warn(`action options.scopes holds a ${typeof scope}, not a string; ignored`);
+    try {
+      for (const scope of scopes as unknown[]) {
+        if (typeof scope === 'string') raw.push(scope);
+        else logger.warn(`action options.scopes holds a ${typeof scope}, not a string; ignored`);
+      }
+    } catch (error) {
+      logger.warn(`action options.scopes could not be read (${errorFingerprint(error)}); ignored`);
+      return [];
     }
     return raw;
   }
@@ -443,12 +448,19 @@ export class Tracker {
       ownsSpan = true;
     }
     const run = new TrackedRun(this, runId, sessionId, scopeKey, span, safeSpanContext(span), ownsSpan, hostSignal);
+    let alreadyAborted = false;
+    if (hostSignal !== undefined) {
+      try {
+        alreadyAborted = hostSignal.aborted;
+        if (!alreadyAborted) hostSignal.addEventListener('abort', run);
+      } catch (error) {
+        logger.warn(`trackRun: the signal could not be listened to (${errorFingerprint(error)}); use run.interrupted()`);
+      }
+    }
+    // Nothing below throws: the run is in the registry only once it is fully set up.
     if (typeof rawScope === 'string') run.scope = this.registry.addRun(rawScope, run);
     this.watchdog.started(run);
-    if (hostSignal !== undefined) {
-      if (hostSignal.aborted) this.interrupt(run, undefined);
-      else hostSignal.addEventListener('abort', run);
-    }
+    if (alreadyAborted) this.interrupt(run, undefined);
     return run;
   }
 
@@ -538,7 +550,11 @@ export class Tracker {
     try {
       if (run.scope !== undefined) this.registry.removeRun(run.scope, run);
       run.scope = undefined;
-      run.hostSignal?.removeEventListener('abort', run);
+      try {
+        run.hostSignal?.removeEventListener('abort', run);
+      } catch {
+        // a signal-like object that cannot remove listeners holds nothing of ours that matters
+      }
       this.recordClose(run, options, expired !== undefined);
     } catch (error) {
       logger.error(`recording the end of a run failed (${errorFingerprint(error)})`);
