@@ -132,6 +132,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export interface Receiver {
   readonly url: string;
   readonly requests: WireRequest[];
+  /** Every request body as received (traces, metrics), for byte-level checks. */
+  readonly raw: Array<{ path: string; contentType: string; body: Buffer }>;
   spans(): WireSpan[];
   /** Resolves once at least `count` spans arrived (or rejects after `ms`). */
   waitForSpans(count: number, ms?: number): Promise<WireSpan[]>;
@@ -141,6 +143,7 @@ export interface Receiver {
 /** Starts a receiver on 127.0.0.1 on an ephemeral port. `respond` can fake failures. */
 export async function startReceiver(respond?: (req: IncomingMessage) => number | 'hang' | 'reset'): Promise<Receiver> {
   const requests: WireRequest[] = [];
+  const raw: Receiver['raw'] = [];
   const waiters = new Set<() => void>();
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -151,8 +154,9 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
         req.socket.destroy();
         return;
       }
+      const contentType = String(req.headers['content-type'] ?? '');
+      raw.push({ path: req.url ?? '', contentType, body });
       if (mode === 200 && req.url === '/v1/traces') {
-        const contentType = String(req.headers['content-type'] ?? '');
         requests.push({ contentType, spans: decodeBody(contentType, body) });
         for (const wake of waiters) wake();
       }
@@ -168,6 +172,7 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
   return {
     url: `http://127.0.0.1:${address.port}`,
     requests,
+    raw,
     spans,
     waitForSpans(count, ms = 15_000) {
       return new Promise((resolve, reject) => {

@@ -106,3 +106,48 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms: num
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+export interface HostResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+}
+
+/**
+ * Runs a fixture host through the zero-code path, `node --import otel-session-lifecycle/register
+ * FIXTURE`, with only `env` (and PATH) in its environment; resolves when it exits.
+ */
+export function runHost(
+  fixture: string,
+  env: Record<string, string>,
+  onLine?: (line: string, child: ChildProcess) => void,
+  timeoutMs = 30_000,
+): Promise<HostResult> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'otel-session-lifecycle/register', fixture], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stdout += text;
+    for (const line of text.split('\n')) if (line !== '') onLine?.(line, child);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not exit; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0 && signal === null) reject(new Error(`host exited ${code}: ${stderr}`));
+      else resolve({ stdout, stderr, code, signal, ms: Date.now() - started });
+    });
+  });
+}

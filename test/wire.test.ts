@@ -1,49 +1,10 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver, type WireSpan } from './otlp-receiver.js';
+import { runHost as runFixture, type HostResult } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
-
-interface HostResult {
-  stdout: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  ms: number;
-}
-
-/** Runs the fixture host through the zero-code `--import otel-session-lifecycle/register` path. */
-export function runHost(
-  env: Record<string, string>,
-  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
-): Promise<HostResult> {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'otel-session-lifecycle/register', FIXTURE], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    stdout += text;
-    for (const line of text.split('\n')) if (line !== '') onLine?.(line, child);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`host did not exit; stderr: ${stderr}`));
-    }, 30_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && signal === null) reject(new Error(`host exited ${code}: ${stderr}`));
-      else resolve({ stdout, code, signal, ms: Date.now() - started });
-    });
-  });
-}
+const runHost = (env: Record<string, string>, onLine?: Parameters<typeof runFixture>[2]): Promise<HostResult> => runFixture(FIXTURE, env, onLine);
 
 function printedRuns(stdout: string): Array<{ runId: string; traceId: string; spanId: string }> {
   const line = stdout.split('\n').find((l) => l.startsWith('{'));
