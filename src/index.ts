@@ -16,6 +16,7 @@ export type {
   ActionInfo,
   ActionOptions,
   BuiltInLifecycleKind,
+  DropTotals,
   CloseClassification,
   InstrumentStoreOptions,
   InterruptMeta,

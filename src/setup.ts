@@ -3,8 +3,10 @@
 // configured from the standard environment variables. The SDK packages are optional peer
 // dependencies, loaded only here.
 import { diag, DiagConsoleLogger, DiagLogLevel, metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { createDropReporter } from './drop-report.js';
 import { samplerFromEnv } from './env-sampler.js';
 import { LifecycleSampler } from './sampler.js';
+import type { DropTotals } from './types.js';
 import { PACKAGE_NAME } from './version.js';
 
 /**
@@ -15,12 +17,19 @@ import { PACKAGE_NAME } from './version.js';
  */
 export const DEFAULT_MAX_QUEUE_SIZE = 16_384;
 const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
+const DROP_REPORT_INTERVAL_MS = 10_000;
 
 export interface TelemetryOptions {
   /** Flush on SIGTERM, SIGINT and `beforeExit` (default `true`). */
   handleExit?: boolean;
   /** Environment to read instead of `process.env` (tests). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Install a console diag logger at this level when `OTEL_LOG_LEVEL` is unset. The `register`
+   * entry point uses `warn`, so lost spans are never silent; from code the default is none,
+   * leaving your own diag set-up alone.
+   */
+  defaultLogLevel?: 'warn';
 }
 
 export interface TelemetryHandle {
@@ -34,6 +43,8 @@ export interface TelemetryHandle {
   /** The OTLP protocol in use: `http/protobuf` or `http/json`. */
   readonly protocol: string;
   forceFlush(): Promise<void>;
+  /** Spans lost so far: dropped on a full queue, or failed to export. Also reported on diag. */
+  droppedSpans(): Promise<DropTotals>;
   /** Flushes and stops, waiting at most the exporter timeout. Safe to call more than once. */
   shutdown(): Promise<void>;
 }
@@ -45,6 +56,7 @@ const REQUIRED_PACKAGES = [
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/sdk-trace-base',
   '@opentelemetry/resources',
+  '@opentelemetry/sdk-metrics',
 ];
 
 function envFlag(value: string | undefined): boolean {
@@ -91,6 +103,7 @@ const disabledHandle = (protocol: string): TelemetryHandle => ({
   metricExporters: [],
   protocol,
   forceFlush: async () => {},
+  droppedSpans: async () => ({ queueFull: 0, exportFailed: 0 }),
   shutdown: async () => {},
 });
 
@@ -133,16 +146,36 @@ async function metricReaders(sdk: MetricsSdk, env: Readonly<Record<string, strin
 
 async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const env = options.env ?? process.env;
-  const level = diagLevel(env.OTEL_LOG_LEVEL);
+  const level = diagLevel(env.OTEL_LOG_LEVEL) ?? (options.defaultLogLevel === 'warn' ? DiagLogLevel.WARN : undefined);
   if (level !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
   const protocol = protocolOf('TRACES', env);
   if (envFlag(env.OTEL_SDK_DISABLED)) return disabledHandle(protocol);
 
-  const [node, base, resources] = await Promise.all([
+  const [node, base, resources, metricsSdk] = await Promise.all([
     load('@opentelemetry/sdk-trace-node', () => import('@opentelemetry/sdk-trace-node')),
     load('@opentelemetry/sdk-trace-base', () => import('@opentelemetry/sdk-trace-base')),
     load('@opentelemetry/resources', () => import('@opentelemetry/resources')),
+    load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics')),
   ]);
+  const resource = resources
+    .defaultResource()
+    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+
+  // Self-observability: the SDK counts the spans it drops or fails to export into this meter
+  // provider; a private reader reports them on the diag logger, and the user's readers (when
+  // OTEL_METRICS_EXPORTER names any) export them with the package's own metrics.
+  const queueSize = envNumber(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_MAX_QUEUE_SIZE;
+  const drops = createDropReporter(metricsSdk, queueSize);
+  const metricExporters = (env.OTEL_METRICS_EXPORTER ?? 'none')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '' && name !== 'none');
+  const meterProvider = new metricsSdk.MeterProvider({
+    resource,
+    readers: [drops.reader, ...(await metricReaders(metricsSdk, env, metricExporters))],
+  });
+  if (metricExporters.length > 0) metrics.setGlobalMeterProvider(meterProvider);
+
   let tracesExporter = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim().toLowerCase() || 'otlp';
   if (!['otlp', 'console', 'none'].includes(tracesExporter)) {
     diag.warn(`OTEL_TRACES_EXPORTER=${tracesExporter.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using otlp`);
@@ -151,65 +184,59 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   let exporter: import('@opentelemetry/sdk-trace-base').SpanExporter | undefined;
   if (tracesExporter === 'console') exporter = new base.ConsoleSpanExporter();
   else if (tracesExporter === 'otlp') {
+    const config = { selfObsMeterProvider: meterProvider };
     exporter =
       protocol === 'http/json'
-        ? new (await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter()
-        : new (await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter();
-  }
-  const resource = resources
-    .defaultResource()
-    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
-
-  const metricExporters = (env.OTEL_METRICS_EXPORTER ?? 'none')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '' && name !== 'none');
-  let meterProvider: InstanceType<MetricsSdk['MeterProvider']> | undefined;
-  if (metricExporters.length > 0) {
-    const sdk = await load('@opentelemetry/sdk-metrics', () => import('@opentelemetry/sdk-metrics'));
-    meterProvider = new sdk.MeterProvider({ resource, readers: await metricReaders(sdk, env, metricExporters) });
-    metrics.setGlobalMeterProvider(meterProvider);
+        ? new (await load('@opentelemetry/exporter-trace-otlp-http', () => import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter(config)
+        : new (await load('@opentelemetry/exporter-trace-otlp-proto', () => import('@opentelemetry/exporter-trace-otlp-proto'))).OTLPTraceExporter(config);
   }
   const exportTimeout =
     envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? DEFAULT_EXPORT_TIMEOUT_MS;
-  const processor = exporter === undefined ? undefined : new base.BatchSpanProcessor(exporter, {
+  // The SDK's BufferConfig type leaves out selfObsMeterProvider, which its constructor passes on.
+  const bufferConfig: import('@opentelemetry/sdk-trace-base').BufferConfig & { selfObsMeterProvider: MeterProvider } = {
     // Explicit values win over OTEL_BSP_* in the SDK, so pass ours only where the user set none.
     ...(env.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? { maxQueueSize: DEFAULT_MAX_QUEUE_SIZE } : {}),
     ...(env.OTEL_BSP_EXPORT_TIMEOUT === undefined ? { exportTimeoutMillis: exportTimeout } : {}),
-    // The SDK then counts what it drops: otel.sdk.processor.span.processed{error.type="queue_full"}.
-    ...(meterProvider !== undefined ? { selfObsMeterProvider: meterProvider } : {}),
-  });
+    selfObsMeterProvider: meterProvider,
+  };
+  const processor = exporter === undefined ? undefined : new base.BatchSpanProcessor(exporter, bufferConfig);
   const provider = new node.NodeTracerProvider({
     resource,
     sampler: new LifecycleSampler(samplerFromEnv(base, env)),
     spanProcessors: processor === undefined ? [] : [processor],
   });
   provider.register();
+  const reporting = setInterval(() => void drops.report(), DROP_REPORT_INTERVAL_MS);
+  reporting.unref();
 
   let stopping: Promise<void> | undefined;
+  /** Flushes and stops; everything together waits at most the exporter timeout. */
   const shutdown = (): Promise<void> => {
-    stopping ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        diag.warn(`${PACKAGE_NAME}: telemetry shutdown took longer than ${exportTimeout} ms; not waiting`);
-        resolve();
-      }, exportTimeout);
-      timer.unref();
-      Promise.all([provider.shutdown(), meterProvider?.shutdown()]).then(
-        () => (clearTimeout(timer), resolve()),
-        () => (clearTimeout(timer), diag.error(`${PACKAGE_NAME}: telemetry shutdown failed`), resolve()),
-      );
-    });
+    stopping ??= (async () => {
+      clearInterval(reporting);
+      const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), exportTimeout).unref());
+      const traces = await Promise.race([provider.shutdown().then(() => 'ok' as const, () => 'failed' as const), deadline]);
+      await drops.report();
+      if (traces === 'timeout') {
+        diag.warn(`${PACKAGE_NAME}: telemetry did not flush within the exporter timeout (${exportTimeout} ms); spans still being exported are lost`);
+      } else if (traces === 'failed') {
+        diag.warn(`${PACKAGE_NAME}: the last span export at shutdown failed; its spans are lost`);
+      }
+      await Promise.race([meterProvider.shutdown().catch(() => undefined), deadline]);
+    })();
     return stopping;
   };
   const handle: TelemetryHandle = {
     enabled: true,
     tracerProvider: provider,
-    meterProvider: meterProvider ?? metrics.getMeterProvider(),
+    meterProvider: metricExporters.length > 0 ? meterProvider : metrics.getMeterProvider(),
     metricExporters,
     protocol,
     forceFlush: async () => {
-      await Promise.all([provider.forceFlush(), meterProvider?.forceFlush()]);
+      await Promise.all([provider.forceFlush(), meterProvider.forceFlush()]);
+      await drops.report();
     },
+    droppedSpans: () => drops.totals(),
     shutdown,
   };
   if (options.handleExit !== false) installExitHandlers(shutdown);
@@ -244,3 +271,5 @@ export function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetr
   global[HANDLE] ??= start(options);
   return global[HANDLE];
 }
+
+export type { DropTotals } from './types.js';

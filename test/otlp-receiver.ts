@@ -148,14 +148,14 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
+      const contentType = String(req.headers['content-type'] ?? '');
+      raw.push({ path: req.url ?? '', contentType, body });
       const mode = respond?.(req) ?? 200;
       if (mode === 'hang') return;
       if (mode === 'reset') {
         req.socket.destroy();
         return;
       }
-      const contentType = String(req.headers['content-type'] ?? '');
-      raw.push({ path: req.url ?? '', contentType, body });
       if (mode === 200 && req.url === '/v1/traces') {
         requests.push({ contentType, spans: decodeBody(contentType, body) });
         for (const wake of waiters) wake();

@@ -1,0 +1,72 @@
+// Lost spans are counted and reported, never silent. The SDK's own self-observability metrics
+// count them: the batch processor's queue_full drops, and the exporter's failed exports. This
+// private reader sums both and reports every increase on the diag logger.
+import { diag } from '@opentelemetry/api';
+import type { DropTotals } from './types.js';
+import { PACKAGE_NAME } from './version.js';
+
+type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
+
+export interface DropReporter {
+  readonly reader: InstanceType<MetricsSdk['MetricReader']>;
+  totals(): Promise<DropTotals>;
+  /** Logs a warning for what was lost since the last report. */
+  report(): Promise<void>;
+}
+
+const PROCESSED = 'otel.sdk.processor.span.processed';
+const EXPORTED = 'otel.sdk.exporter.span.exported';
+
+export function createDropReporter(sdk: MetricsSdk, queueSize: number): DropReporter {
+  class DropReader extends sdk.MetricReader {
+    constructor() {
+      super({ aggregationTemporalitySelector: () => sdk.AggregationTemporality.CUMULATIVE });
+    }
+    protected override async onForceFlush(): Promise<void> {}
+    protected override async onShutdown(): Promise<void> {}
+  }
+  const reader = new DropReader();
+  const reported: DropTotals = { queueFull: 0, exportFailed: 0 };
+
+  const totals = async (): Promise<DropTotals> => {
+    const result: DropTotals = { queueFull: 0, exportFailed: 0 };
+    const { resourceMetrics } = await reader.collect();
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        for (const point of metric.dataPoints) {
+          const errorType = point.attributes['error.type'];
+          if (typeof point.value !== 'number' || errorType === undefined) continue;
+          if (metric.descriptor.name === PROCESSED && errorType === 'queue_full') result.queueFull += point.value;
+          if (metric.descriptor.name === EXPORTED) result.exportFailed += point.value;
+        }
+      }
+    }
+    return result;
+  };
+
+  return {
+    reader,
+    totals,
+    async report() {
+      let now: DropTotals;
+      try {
+        now = await totals();
+      } catch {
+        return;
+      }
+      if (now.queueFull > reported.queueFull) {
+        diag.warn(
+          `${PACKAGE_NAME}: ${now.queueFull - reported.queueFull} spans dropped because the span queue (${queueSize}) was full ` +
+            `(${now.queueFull} in all); lifecycle evidence may be missing: raise OTEL_BSP_MAX_QUEUE_SIZE`,
+        );
+      }
+      if (now.exportFailed > reported.exportFailed) {
+        diag.warn(
+          `${PACKAGE_NAME}: ${now.exportFailed - reported.exportFailed} spans could not be exported (${now.exportFailed} in all); ` +
+            'check OTEL_EXPORTER_OTLP_ENDPOINT and the collector',
+        );
+      }
+      Object.assign(reported, now);
+    },
+  };
+}
