@@ -52,10 +52,21 @@ describe('an OTLP endpoint that fails', () => {
     });
   }
 
-  it('a full span queue is counted and reported, never silent', async () => {
+  it('a full span queue is counted and reported on diag and as a metric, never silent', async () => {
     receiver = await startReceiver();
-    const host = await runHost(FIXTURE, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, SCOPES: '100', RUNS: '100', OTEL_BSP_MAX_QUEUE_SIZE: '2048', LATER_CALLS: '1' });
+    const host = await runHost(FIXTURE, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      SCOPES: '100',
+      RUNS: '100',
+      OTEL_BSP_MAX_QUEUE_SIZE: '2048',
+      LATER_CALLS: '1',
+    });
     expect(host.code).toBe(0);
+    const metrics = receiver.raw.filter((r) => r.path === '/v1/metrics').map((r) => r.body.toString('utf8')).join('\n');
+    expect(metrics).toContain('"otel.sdk.processor.span.processed"');
+    expect(metrics).toContain('{"key":"error.type","value":{"stringValue":"queue_full"}}');
     const match = /(\d+) spans dropped because the span queue \(2048\) was full \((\d+) in all\)/.exec(host.stdout + host.stderr);
     expect(match, host.stderr).not.toBeNull();
     const arrived = receiver.spans().length;
