@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 
 export const MAX_ID_LENGTH = 128;
 const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-// Id-shaped strings that are credentials, not ids: API keys (sk-, pk-, rk-), GitHub and Slack
-// tokens, AWS access keys, JWTs. They are replaced by a hash like any other unsafe id.
-const SECRET_PATTERN = /^(?:[spr]k[-_]|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|eyJ)/i;
+// A safe id: a bounded token that is not shaped like a credential (API keys sk-, pk-, rk-;
+// GitHub and Slack tokens; AWS access keys; JWTs), which are hashed like any other unsafe id.
+const SAFE_ID_PATTERN = /^(?![spr]k[-_]|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|eyJ)[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/i;
 const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
 
@@ -36,7 +35,7 @@ function sha256Hex16(value: string): string {
 export function boundedId(value: unknown): string {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   if (typeof value !== 'string') return 'invalid';
-  if (ID_PATTERN.test(value) && !SECRET_PATTERN.test(value)) return value;
+  if (SAFE_ID_PATTERN.test(value)) return value;
   return `h:${sha256Hex16(value)}`;
 }
 

@@ -57,7 +57,7 @@ export class Diagnostics {
   /** Keeps the most recent closes that still fit. */
   resize(capacity: number): void {
     if (capacity === this.ring.length) return;
-    const kept = capacity > 0 ? this.recent().slice(-capacity) : [];
+    const kept = capacity > 0 ? this.recent().slice(-capacity).map((record) => ({ ...record })) : [];
     this.ring = new Array<CloseRecord | undefined>(capacity).fill(undefined);
     this.next = 0;
     for (const record of kept) this.add(record);
@@ -71,6 +71,33 @@ export class Diagnostics {
     if (this.ring.length === 0) return;
     this.ring[this.next] = record;
     this.next = (this.next + 1) % this.ring.length;
+  }
+
+  /**
+   * The slot the next close is written into, in place: the ring's records are reused, so a
+   * close allocates nothing here. Only call while `keepsCloses`.
+   */
+  slot(): CloseRecord {
+    let record = this.ring[this.next];
+    if (record === undefined) {
+      record = {
+        atMs: 0,
+        runId: '',
+        sessionId: undefined,
+        scopeKey: '',
+        classification: 'success',
+        summaryKey: '',
+        outcome: 'completed',
+        provenance: undefined,
+        actionId: undefined,
+        kind: undefined,
+        runMs: 0,
+        stopMs: undefined,
+      };
+      this.ring[this.next] = record;
+    }
+    this.next = (this.next + 1) % this.ring.length;
+    return record;
   }
 
   countAction(kind: string): void {

@@ -22,6 +22,10 @@ export class LifecycleMetrics {
   private readonly fanout: Histogram;
   private readonly duration: Histogram;
   private readonly attributeSets = new Map<string, Attributes>();
+  /** classification → kind ('' for none) → attributes, for the per-close path. */
+  private readonly closeAttributes = new Map<string, Map<string, Attributes>>();
+  /** The common case, closes with no lifecycle kind: one lookup. */
+  private readonly plainCloseAttributes = new Map<string, Attributes>();
 
   constructor(meter: Meter) {
     this.runCloses = meter.createCounter(METRIC_RUN_CLOSES, {
@@ -60,7 +64,26 @@ export class LifecycleMetrics {
   }
 
   runClosed(classification: CloseClassification, kind: string | undefined): void {
-    this.runCloses.add(1, this.attributes(classification, kind));
+    if (kind === undefined) {
+      let attributes = this.plainCloseAttributes.get(classification);
+      if (attributes === undefined) {
+        attributes = this.attributes(classification, undefined);
+        this.plainCloseAttributes.set(classification, attributes);
+      }
+      this.runCloses.add(1, attributes);
+      return;
+    }
+    let byKind = this.closeAttributes.get(classification);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.closeAttributes.set(classification, byKind);
+    }
+    let attributes = byKind.get(kind ?? '');
+    if (attributes === undefined) {
+      attributes = this.attributes(classification, kind);
+      if (byKind.size < MAX_CACHED_ATTRIBUTE_SETS) byKind.set(kind ?? '', attributes);
+    }
+    this.runCloses.add(1, attributes);
   }
 
   actionEnded(kind: string, outcome: 'ok' | 'error', runsInterrupted: number, seconds: number): void {

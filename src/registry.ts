@@ -1,6 +1,10 @@
 // Per-scope state: the runs in flight in a scope and the stack of actions registered on it.
-// A scope's entry exists only while it has a run in flight or an action registered: O(runs in flight).
+// A scope that empties stays as an idle entry, so a busy scope does not allocate and free its
+// state for every run; idle entries past a bound are swept. State is O(runs in flight) plus at
+// most MAX_IDLE_SCOPES idle entries.
 import { ScopeKeyCache } from './bounds.js';
+
+const MAX_IDLE_SCOPES = 1024;
 
 /** What the registry needs to know of an action. */
 export interface RegisteredAction {
@@ -10,6 +14,7 @@ export interface RegisteredAction {
 export class ScopeState<R, A extends RegisteredAction> {
   readonly runs = new Set<R>();
   readonly actions: A[] = [];
+  idle = false;
   constructor(
     readonly raw: string,
     readonly key: string,
@@ -28,6 +33,7 @@ export class ScopeState<R, A extends RegisteredAction> {
 export class ScopeRegistry<R, A extends RegisteredAction> {
   private readonly scopes = new Map<string, ScopeState<R, A>>();
   private readonly keys: ScopeKeyCache;
+  private idleCount = 0;
 
   constructor(keyCacheCapacity = 4096) {
     this.keys = new ScopeKeyCache(keyCacheCapacity);
@@ -37,27 +43,46 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     return this.scopes.get(rawScope)?.key ?? this.keys.get(rawScope);
   }
 
+  /** The scope's state, if it has runs or registrations. */
   get(rawScope: string): ScopeState<R, A> | undefined {
-    return this.scopes.get(rawScope);
+    const scope = this.scopes.get(rawScope);
+    return scope === undefined || scope.idle ? undefined : scope;
   }
 
-  private open(rawScope: string): ScopeState<R, A> {
+  /** The scope's state, created if need be; it counts as in use once it holds a run or action. */
+  open(rawScope: string): ScopeState<R, A> {
     let scope = this.scopes.get(rawScope);
     if (scope === undefined) {
       scope = new ScopeState<R, A>(rawScope, this.keys.get(rawScope));
       this.scopes.set(rawScope, scope);
+      scope.idle = true;
+      this.idleCount++;
     }
     return scope;
   }
 
-  private release(scope: ScopeState<R, A>): void {
-    if (scope.runs.size === 0 && scope.actions.length === 0) this.scopes.delete(scope.raw);
+  private use(scope: ScopeState<R, A>): void {
+    if (!scope.idle) return;
+    scope.idle = false;
+    this.idleCount--;
   }
 
-  addRun(rawScope: string, run: R): ScopeState<R, A> {
-    const scope = this.open(rawScope);
+  private release(scope: ScopeState<R, A>): void {
+    if (scope.idle || scope.runs.size > 0 || scope.actions.length > 0) return;
+    scope.idle = true;
+    if (++this.idleCount > MAX_IDLE_SCOPES) this.sweep();
+  }
+
+  private sweep(): void {
+    for (const [raw, scope] of this.scopes) {
+      if (scope.idle) this.scopes.delete(raw);
+    }
+    this.idleCount = 0;
+  }
+
+  addRun(scope: ScopeState<R, A>, run: R): void {
     scope.runs.add(run);
-    return scope;
+    this.use(scope);
   }
 
   removeRun(scope: ScopeState<R, A>, run: R): void {
@@ -70,6 +95,7 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     const scope = this.open(rawScope);
     if (scope.actions.includes(action)) return undefined;
     scope.actions.push(action);
+    this.use(scope);
     return scope;
   }
 
@@ -80,14 +106,17 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     this.release(scope);
   }
 
-  /** How many scopes have state, and how many runs and registrations they hold. */
-  stats(): { scopes: number; runs: number; registrations: number } {
+  /** Scopes in use (with runs or registrations), and the runs and registrations they hold. */
+  stats(): { scopes: number; runs: number; registrations: number; idleScopes: number } {
     let runs = 0;
     let registrations = 0;
+    let inUse = 0;
     for (const scope of this.scopes.values()) {
+      if (scope.idle) continue;
+      inUse++;
       runs += scope.runs.size;
       registrations += scope.actions.length;
     }
-    return { scopes: this.scopes.size, runs, registrations };
+    return { scopes: inUse, runs, registrations, idleScopes: this.idleCount };
   }
 }
