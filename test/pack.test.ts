@@ -38,7 +38,7 @@ afterAll(() => {
 
 describe('the npm tarball', () => {
   it('ships the built package and its README, not the sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/setup.js', 'dist/register.js', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/setup.js', 'dist/register.js', 'dist/cli.js', 'README.md', 'package.json']));
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('examples/'))).toEqual([]);
   });
 
@@ -50,6 +50,12 @@ const l = new SessionLifecycleInstrumentation();
 console.log(typeof LifecycleSampler, l.action('instance_reload', () => 'ran'), l.scopeKey('/x'));`,
     );
     expect(run('node', ['esm.mjs'], consumer).trim()).toMatch(/^function ran dir:[0-9a-f]{16}$/);
+  });
+
+  it('installs the view command as a bin that runs', () => {
+    const out = run(join(consumer, 'node_modules', '.bin', 'otel-session-lifecycle'), ['view', join(ROOT, 'test', 'fixtures', 'otlp-fanout.json'), '--no-color'], consumer);
+    expect(out.split('\n')[0]).toMatch(/^lifecycle instance_dispose_all  instance_dispose_all-/);
+    expect(out).toMatch(/local_instance_dispose\.lifecycle_close\s+12\n/);
   });
 
   it('loads with require() (require of an ES module, Node >= 20.19)', () => {
