@@ -1,11 +1,12 @@
 // The example session host, end to end over HTTP on loopback, with its spans asserted.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSessionHost, type SessionHost } from '../examples/session-host/host.js';
 import type { LifecycleSnapshot } from '../src/index.js';
 import { setup, type Harness } from './helpers.js';
-import { httpJson, ROOT } from './processes.js';
+import { startReceiver } from './otlp-receiver.js';
+import { freePort, httpJson, ROOT } from './processes.js';
 
 let h: Harness;
 let host: SessionHost;
@@ -110,7 +111,34 @@ describe('example session host over HTTP', () => {
   });
 });
 
+const demo = (env: Record<string, string>) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile('npm', ['run', '--silent', 'demo'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
 describe('npm run demo', () => {
+  it('also exports to OTEL_EXPORTER_OTLP_ENDPOINT when it is set, and says so', async () => {
+    const receiver = await startReceiver();
+    try {
+      const result = await demo({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`spans recorded in memory and exported to ${receiver.url}`);
+      const names = receiver.spans().map((span) => span.name);
+      expect(names).toEqual(expect.arrayContaining(['lifecycle instance_reload', 'lifecycle instance_dispose_all', 'run closed', 'run']));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('finishes cleanly when that endpoint is down', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const result = await demo({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`could not export to ${endpoint} \\((ECONNREFUSED|export failed)\\); the output above is complete`));
+  });
+
   it('prints the lifecycle trees, the unexplained closes, the close table and a snapshot line, in 100 columns', () => {
     const result = spawnSync('npm', ['run', '--silent', 'demo'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
     expect(result.status, result.stderr).toBe(0);
