@@ -312,7 +312,8 @@ async function main(): Promise<void> {
   process.stdout.write(`node ${process.version}, ${rows.length} cases, medians of interleaved samples\n\n${lines.join('\n')}\n\n`);
   for (const r of rows) process.stdout.write(`  ${r.name}: ${r.note}\n`);
   const json = rows.map(({ note, ...r }) => ({ ...r, ...(r.ratio !== undefined ? { ratio: Math.round(r.ratio * 1000) / 1000 } : {}), note }));
-  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ node: process.version, generated: new Date().toISOString(), cases: json }, null, 2) + '\n');
+  // A partial run (BENCH_ONLY) prints its rows but leaves the full results file alone.
+  if (only === undefined) writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ node: process.version, generated: new Date().toISOString(), cases: json }, null, 2) + '\n');
 }
 
 await main();

@@ -44,7 +44,7 @@ export interface ActionInfo {
   readonly outcome: 'ok' | 'error';
 }
 
-/** Handed to `runCloseHook` when a run ends. Every value is bounded and content-free. */
+/** Handed to `runCloseHook` when a run ends (not for a host span that already ended). Bounded, content-free. */
 export interface RunCloseInfo {
   readonly runId: string;
   readonly sessionId: string | undefined;
@@ -82,7 +82,7 @@ export interface SessionLifecycleConfig {
   maxRunAgeMs?: number;
   /** Called (guarded) with the action span just before it ends. */
   actionHook?: (span: Span, info: ActionInfo) => void;
-  /** Called (guarded) with the run's span just before the run's close is recorded on it. */
+  /** Called (guarded) with the run's span once its close is recorded on it, before it ends. */
   runCloseHook?: (span: Span, info: RunCloseInfo) => void;
 }
 

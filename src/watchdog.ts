@@ -20,19 +20,25 @@ export class RunWatchdog<R extends WatchedRun> {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly limits: () => { graceMs: number; maxAgeMs: number },
+    /** The current limits, read live (config can change); 0 turns one off. */
+    private readonly graceMs: () => number,
+    private readonly maxAgeMs: () => number,
     private readonly expire: (run: R, reason: ExpiryReason) => void,
   ) {}
 
+  private limits(): { graceMs: number; maxAgeMs: number } {
+    return { graceMs: this.graceMs(), maxAgeMs: this.maxAgeMs() };
+  }
+
   started(run: R): void {
-    if (this.limits().maxAgeMs <= 0) return;
+    if (this.maxAgeMs() <= 0) return;
     this.alive.add(run);
     run.watched = 2;
     this.arm();
   }
 
   wasInterrupted(run: R): void {
-    if (this.limits().graceMs <= 0) return;
+    if (this.graceMs() <= 0) return;
     if (run.watched === 2) this.alive.delete(run);
     this.interrupted.add(run);
     run.watched = 1;

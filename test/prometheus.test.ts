@@ -152,7 +152,10 @@ describe('end to end with a real Prometheus', () => {
       15_000,
       'the recorded ratio',
     );
-    expect(Number(recorded.value[1])).toBeCloseTo(1 / 3, 1);
+    // One close in three is unexplained; over seconds of data, rate() extrapolates each series
+    // from its own first sample, so the share reads between 0.2 and 0.5, as for the alert above.
+    expect(Number(recorded.value[1])).toBeGreaterThan(0.2);
+    expect(Number(recorded.value[1])).toBeLessThan(0.5);
   }, 120_000);
 
   it('leaves exiting to a host that handles SIGTERM itself: it cleans up and exits 0', async () => {
