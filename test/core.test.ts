@@ -674,8 +674,7 @@ describe('10. nothing retained, nothing thrown into the host', () => {
     expect(h.actionSpans()).toHaveLength(1);
   });
 
-  it('never reads the trace API of the host span it was not given', () => {
-    // The run span of a run started inside a host span is that span's child.
+  it('makes the run span of a run started inside a host span that span\'s child', () => {
     const h = setup();
     const tracer = h.provider.getTracer('host');
     tracer.startActiveSpan('POST /runs', (request) => {

@@ -1,4 +1,4 @@
-import { context, diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   BasicTracerProvider,
@@ -73,10 +73,6 @@ export function linkTargets(span: ReadableSpan): string[] {
 export function idOf(span: ReadableSpan): string {
   const c = span.spanContext();
   return `${c.traceId}/${c.spanId}`;
-}
-
-export function attrs(span: ReadableSpan): Attributes {
-  return span.attributes;
 }
 
 /** A promise and its resolver, created in the caller's async context. */

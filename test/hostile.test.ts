@@ -57,7 +57,6 @@ const HOSTILE: unknown[] = [
   new Date(),
   new AbortController().signal,
 ];
-const ALLOWED_THROWS = ['action needs a function'];
 
 /** Runs `fn` and fails the test if it throws. */
 function safely(what: string, fn: () => unknown): unknown {
@@ -152,7 +151,6 @@ describe('hostile input never escapes into the host', () => {
   });
 
   it('a tracer provider whose spans throw on every call cannot break the host', async () => {
-    withDiag(() => undefined);
     const diag = captureDiag();
     try {
       const throwingSpan = new Proxy({} as Span, {
@@ -221,6 +219,5 @@ describe('hostile input never escapes into the host', () => {
       }
       if (!Array.isArray(value)) expect(() => renderLifecycleTree(value as never)).toThrow(TypeError);
     }
-    expect(ALLOWED_THROWS).toHaveLength(1);
   });
 });
