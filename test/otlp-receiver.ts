@@ -133,7 +133,7 @@ export interface Receiver {
   readonly url: string;
   readonly requests: WireRequest[];
   /** Every request body as received (traces, metrics), for byte-level checks. */
-  readonly raw: Array<{ path: string; contentType: string; body: Buffer }>;
+  readonly raw: Array<{ path: string; contentType: string; body: Buffer; headers: Record<string, string | string[] | undefined> }>;
   spans(): WireSpan[];
   /** Resolves once at least `count` spans arrived (or rejects after `ms`). */
   waitForSpans(count: number, ms?: number): Promise<WireSpan[]>;
@@ -149,7 +149,7 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
     void (async () => {
       const body = await readBody(req);
       const contentType = String(req.headers['content-type'] ?? '');
-      raw.push({ path: req.url ?? '', contentType, body });
+      raw.push({ path: req.url ?? '', contentType, body, headers: req.headers });
       const mode = respond?.(req) ?? 200;
       if (mode === 'hang') return;
       if (mode === 'reset') {

@@ -115,6 +115,19 @@ describe('real OTLP on the wire, through --import otel-session-lifecycle/registe
     expect(receiver.spans().length).toBeLessThan(11_001);
   });
 
+  it('takes OTEL_EXPORTER_OTLP_HEADERS, and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT over the general endpoint', async () => {
+    receiver = await startReceiver();
+    const host = await runHost({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=blue,authorization=Bearer%20t0k3n',
+    });
+    expect(host.code).toBe(0);
+    expect(receiver.spans()).toHaveLength(25);
+    expect(receiver.raw[0]!.headers['x-tenant']).toBe('blue');
+    expect(receiver.raw[0]!.headers.authorization).toBe('Bearer t0k3n');
+  });
+
   it('OTEL_SDK_DISABLED=true sends nothing', async () => {
     receiver = await startReceiver();
     const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: 'true' });
