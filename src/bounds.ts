@@ -87,6 +87,11 @@ export function readProperty(value: object, name: string): unknown {
   }
 }
 
+/** One field of a value that may be anything: absent unless it is an object whose getter answers. */
+export function readOption(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? readProperty(value, name) : undefined;
+}
+
 /**
  * A content-free fingerprint of an error: its name when that is an error-class token, plus its
  * code when that is an upper-case token (`AbortError`, `Error:ECONNRESET`), else `_OTHER`.

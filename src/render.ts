@@ -2,7 +2,7 @@
 // one links to, the closes no action explains, and a table of closes by classification. Works on
 // SDK ReadableSpans (SDK 1, 2 and 3 shapes) and on OTLP/JSON, so tests, debug commands and the CLI
 // show the same thing.
-import { readProperty } from './bounds.js';
+import { readOption } from './bounds.js';
 import {
   ATTR_ACTION_ID,
   ATTR_CLOSE_CLASSIFICATION,
@@ -92,7 +92,7 @@ function otlpValue(value: OtlpAnyValue | undefined): unknown {
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 /** One field of a parsed (or handed-in) object; a throwing getter reads as absent. */
-const field = (value: unknown, name: string): unknown => (typeof value === 'object' && value !== null ? readProperty(value, name) : undefined);
+const field = readOption;
 const nanosToMs = (value: unknown): number => {
   if (typeof value !== 'string' && typeof value !== 'number') return 0;
   try {

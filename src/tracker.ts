@@ -21,6 +21,7 @@ import {
   errorFingerprint,
   INVALID_SCOPE_KEY,
   isLifecycleKind,
+  readOption,
   readProperty,
 } from './bounds.js';
 import {
@@ -222,10 +223,6 @@ class UntrackedRun implements RunHandle {
   end(): void {}
 }
 
-function readOption(options: unknown, name: string): unknown {
-  return typeof options === 'object' && options !== null ? readProperty(options, name) : undefined;
-}
-
 interface RawRunOptions {
   runId?: unknown;
   sessionId?: unknown;
@@ -248,13 +245,8 @@ function readRunOptions(options: unknown): RawRunOptions {
 }
 
 export function untrackedRun(options: unknown): RunHandle {
-  const span = readOption(options, 'span');
-  const signal = readOption(options, 'signal');
-  return new UntrackedRun(
-    boundedId(readOption(options, 'runId')),
-    isSpan(span) ? span : NON_RECORDING_SPAN,
-    isAbortSignal(signal) ? signal : undefined,
-  );
+  const { runId, span, signal } = readRunOptions(options);
+  return new UntrackedRun(boundedId(runId), isSpan(span) ? span : NON_RECORDING_SPAN, isAbortSignal(signal) ? signal : undefined);
 }
 
 function thenOf(value: unknown): ((onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => unknown) | undefined {
