@@ -17,7 +17,7 @@ import {
 // The built package, as users run it (npm run bench builds it first).
 import { scopeKeyOf, SessionLifecycleInstrumentation, summaryKeyOf } from '../dist/index.js';
 import { comparePair, gc } from './harness.js';
-import { freePort } from '../test/processes.js';
+import { freePort } from '../test/utils/processes.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 

@@ -1,22 +1,25 @@
 export { SessionLifecycleInstrumentation } from './instrumentation.js';
-export { LifecycleSampler, isLifecycleEvidence } from './sampler.js';
-export { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from './render.js';
-export type { ReadableSpanLike, RenderOptions, TreeSpan } from './render.js';
-export type { SamplerLike, SamplingDecisionValue, SamplingResultLike } from './sampler.js';
-export { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from './bounds.js';
+export { LifecycleSampler, isLifecycleEvidence } from './sdk/sampler.js';
+export { renderCloseTable, renderLifecycleTree } from './view/tree.js';
+export { spansFromOtlpJson, toTreeSpan } from './view/otlp-json.js';
+export type { RenderOptions } from './view/tree.js';
+export type { ReadableSpanLike, TreeSpan } from './view/otlp-json.js';
+export type { DropTotals } from './sdk/types.js';
+export type { SamplerLike, SamplingDecisionValue, SamplingResultLike } from './sdk/sampler.js';
+export { boundedId, errorFingerprint, hashId, scopeKeyOf } from './redact.js';
 export {
   BUILT_IN_LIFECYCLE_KINDS,
   CLOSE_CLASSIFICATIONS,
   classificationForKind,
+  isLifecycleKind,
   summaryKeyOf,
-} from './classification.js';
+} from './core/classification.js';
 export * from './semconv.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 export type {
   ActionInfo,
   ActionOptions,
   BuiltInLifecycleKind,
-  DropTotals,
   CloseClassification,
   InstrumentStoreOptions,
   InterruptMeta,

@@ -1,8 +1,10 @@
 import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import { countOption, errorFingerprint, INVALID_SCOPE_KEY, readProperty } from './bounds.js';
-import { LifecycleMetrics } from './metrics.js';
-import { logger, Tracker, untrackedRun, type TrackerSettings } from './tracker.js';
-import { StorePatcher } from './store.js';
+import { LifecycleMetrics } from './core/metrics.js';
+import { Tracker, untrackedRun, type TrackerSettings } from './core/tracker.js';
+import { countOption, readProperty } from './host-input.js';
+import { logger } from './log.js';
+import { errorFingerprint, INVALID_SCOPE_KEY } from './redact.js';
+import { StorePatcher } from './store-patcher.js';
 import type {
   ActionOptions,
   LifecycleSnapshot,

@@ -195,11 +195,3 @@ export interface LifecycleSnapshot {
   /** Actions started, by kind (at most 64 kinds; the rest under `_other`). */
   readonly actions_by_kind: Readonly<Record<string, number>>;
 }
-
-/** Spans the set-up entry point lost: `startTelemetry()`'s `droppedSpans()`. */
-export interface DropTotals {
-  /** Spans the batch processor dropped because its queue was full. */
-  queueFull: number;
-  /** Spans the exporter failed to export (endpoint down, error answers, timeouts). */
-  exportFailed: number;
-}

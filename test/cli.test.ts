@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './processes.js';
+import { ROOT } from './utils/processes.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'otlp-fanout.json');
 const cli = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', input, env: { PATH: process.env.PATH ?? '' } });
+  spawnSync(process.execPath, [join(ROOT, 'dist', 'view', 'cli.js'), ...args], { encoding: 'utf8', input, env: { PATH: process.env.PATH ?? '' } });
 
 describe('otel-session-lifecycle view', () => {
   it('renders the tree and the close table of a recorded OTLP/JSON file', () => {

@@ -14,7 +14,7 @@ import {
   METRIC_LIFECYCLE_FANOUT,
   METRIC_RUN_CLOSES,
 } from '../src/index.js';
-import { ROOT } from './processes.js';
+import { ROOT } from './utils/processes.js';
 
 type Yaml = Record<string, unknown>;
 const load = (path: string): Yaml => parse(readFileSync(join(ROOT, path), 'utf8')) as Yaml;

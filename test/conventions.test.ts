@@ -16,8 +16,8 @@ import {
   type ActionInfo,
   type RunCloseInfo,
 } from '../src/index.js';
-import { samplerFromEnv } from '../src/env-sampler.js';
-import { captureDiag, hostRun, setup } from './helpers.js';
+import { samplerFromEnv } from '../src/sdk/env-sampler.js';
+import { captureDiag, hostRun, setup } from './utils/harness.js';
 
 describe('OpenTelemetry instrumentation conventions', () => {
   it('works with registerInstrumentations, which sets its providers and can disable it', () => {

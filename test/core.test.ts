@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { SessionLifecycleInstrumentation, CLOSE_CLASSIFICATIONS, summaryKeyOf } from '../src/index.js';
-import { captureDiag, gate, hostRun, idOf, linkTargets, setup } from './helpers.js';
+import { captureDiag, gate, hostRun, idOf, linkTargets, setup } from './utils/harness.js';
 
 const DIR_A = '/home/alice/projects/secret-alpha';
 const DIR_B = '/home/alice/projects/secret-beta';

@@ -3,8 +3,8 @@
 // and SIGTERM still ends the process within the exporter timeout.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from './otlp-receiver.js';
-import { freePort, runHost } from './processes.js';
+import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
+import { freePort, runHost } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
 const EXPORT_TIMEOUT_MS = 1500;

@@ -14,7 +14,7 @@ import {
   SessionLifecycleInstrumentation,
   spansFromOtlpJson,
 } from '../src/index.js';
-import { captureDiag, setup } from './helpers.js';
+import { captureDiag, setup } from './utils/harness.js';
 
 const MIB = 'a/'.repeat(512 * 1024);
 const cyclic: Record<string, unknown> = { name: 'cyclic' };

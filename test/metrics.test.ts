@@ -1,6 +1,6 @@
 import { AggregationTemporality, MeterProvider, MetricReader, type HistogramMetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { hostRun, setup } from './helpers.js';
+import { hostRun, setup } from './utils/harness.js';
 
 class TestReader extends MetricReader {
   constructor() {

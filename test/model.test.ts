@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CloseClassification, RunHandle } from '../src/index.js';
-import { idOf, linkTargets, setup } from './helpers.js';
+import { idOf, linkTargets, setup } from './utils/harness.js';
 
 const SCOPES = ['/srv/a', '/srv/b', '/srv/c'];
 const KINDS = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'idle_eviction'] as const;

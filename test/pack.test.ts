@@ -38,7 +38,7 @@ afterAll(() => {
 
 describe('the npm tarball', () => {
   it('ships the built package and its README, not the sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/setup.js', 'dist/register.js', 'dist/cli.js', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/sdk/setup.js', 'dist/sdk/register.js', 'dist/view/cli.js', 'README.md', 'package.json']));
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('examples/'))).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, httpJson, ROOT, startService, type Service } from './processes.js';
+import { eventually, freePort, httpJson, ROOT, startService, type Service } from './utils/processes.js';
 
 const RULES = join(ROOT, 'alerts', 'session-lifecycle.rules.yml');
 

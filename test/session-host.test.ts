@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSessionHost, type SessionHost } from '../examples/session-host/host.js';
 import type { LifecycleSnapshot } from '../src/index.js';
-import { setup, type Harness } from './helpers.js';
-import { startReceiver } from './otlp-receiver.js';
-import { freePort, httpJson, ROOT } from './processes.js';
+import { setup, type Harness } from './utils/harness.js';
+import { startReceiver } from './utils/otlp-receiver.js';
+import { freePort, httpJson, ROOT } from './utils/processes.js';
 
 let h: Harness;
 let host: SessionHost;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSE_CLASSIFICATIONS, type LifecycleSnapshot } from '../src/index.js';
-import { captureDiag, gate, hostRun, setup } from './helpers.js';
+import { captureDiag, gate, hostRun, setup } from './utils/harness.js';
 
 const CANARIES = ['/home/grace', 'sk-proj-', 'grace@example.com', 'summarise the quarterly'];
 

@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { InstanceStore } from '../examples/instance-store.js';
-import { captureDiag, idOf, linkTargets, setup, type Harness } from './helpers.js';
+import { captureDiag, idOf, linkTargets, setup, type Harness } from './utils/harness.js';
 
 const DIRS = ['/work/tenant-a/app', '/work/tenant-b/app', '/work/tenant-c/app'];
 

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { hostRun, setup } from './helpers.js';
-import { ROOT } from './processes.js';
+import { hostRun, setup } from './utils/harness.js';
+import { ROOT } from './utils/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const idle = { activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 };

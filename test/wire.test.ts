@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver, type WireSpan } from './otlp-receiver.js';
-import { runHost as runFixture, type HostResult } from './processes.js';
+import { startReceiver, type Receiver, type WireSpan } from './utils/otlp-receiver.js';
+import { runHost as runFixture, type HostResult } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
 const runHost = (env: Record<string, string>, onLine?: Parameters<typeof runFixture>[2]): Promise<HostResult> => runFixture(FIXTURE, env, onLine);

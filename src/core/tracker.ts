@@ -3,7 +3,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   context,
-  diag,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   SpanKind,
@@ -15,26 +14,21 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import {
-  boundedId,
-  describeInvalidKind,
-  errorFingerprint,
-  INVALID_SCOPE_KEY,
-  isLifecycleKind,
-  readOption,
-  readProperty,
-} from './bounds.js';
+import { readOption, readProperty } from '../host-input.js';
+import { boundedId, errorFingerprint, INVALID_SCOPE_KEY } from '../redact.js';
 import {
   classificationForKind,
+  describeInvalidKind,
+  isLifecycleKind,
   classificationForOutcome,
   isErrorClassification,
   isRunOutcome,
   statusOf,
   summaryKeyOf,
 } from './classification.js';
-import { Diagnostics } from './diagnostics.js';
+import { Diagnostics } from './snapshot.js';
 import type { LifecycleMetrics } from './metrics.js';
-import { ScopeRegistry, type ScopeState } from './registry.js';
+import { ScopeRegistry, type ScopeState } from './scope-registry.js';
 import { RunWatchdog, type ExpiryReason, type WatchedRun } from './watchdog.js';
 import {
   ATTR_ACTION_ID,
@@ -58,7 +52,7 @@ import {
   SPAN_NAME_ACTION_PREFIX,
   SPAN_NAME_CLOSED_RUN,
   SPAN_NAME_RUN,
-} from './semconv.js';
+} from '../semconv.js';
 import type {
   ActionInfo,
   ActionOptions,
@@ -70,10 +64,8 @@ import type {
   RecordedOutcome,
   RunHandle,
   TrackRunOptions,
-} from './types.js';
-import { PACKAGE_NAME } from './version.js';
-
-export const logger = diag.createComponentLogger({ namespace: PACKAGE_NAME });
+} from '../types.js';
+import { logger } from '../log.js';
 
 const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 

@@ -7,7 +7,7 @@ import { createDropReporter } from './drop-report.js';
 import { samplerFromEnv } from './env-sampler.js';
 import { LifecycleSampler } from './sampler.js';
 import type { DropTotals } from './types.js';
-import { PACKAGE_NAME } from './version.js';
+import { PACKAGE_NAME } from '../version.js';
 
 /**
  * Span queue of the BatchSpanProcessor unless `OTEL_BSP_MAX_QUEUE_SIZE` is set. A dispose-all

@@ -2,8 +2,8 @@
 // count them: the batch processor's queue_full drops, and the exporter's failed exports. This
 // private reader sums both and reports every increase on the diag logger.
 import { diag } from '@opentelemetry/api';
+import { PACKAGE_NAME } from '../version.js';
 import type { DropTotals } from './types.js';
-import { PACKAGE_NAME } from './version.js';
 
 type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
 

@@ -1,6 +1,6 @@
 // The close vocabulary: which classification a run gets, its summary key, and its span status.
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { BuiltInLifecycleKind, CloseClassification, RunOutcome } from './types.js';
+import type { BuiltInLifecycleKind, CloseClassification, RunOutcome } from '../types.js';
 
 const BUILT_IN_KINDS = new Map<string, CloseClassification>([
   ['instance_reload', 'local_instance_reload'],
@@ -75,4 +75,19 @@ export function statusOf(classification: CloseClassification): { code: SpanStatu
   return isErrorClassification(classification)
     ? { code: SpanStatusCode.ERROR, message: classification }
     : { code: SpanStatusCode.UNSET };
+}
+
+const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** `true` when `kind` is a built-in kind or a valid host-defined token. */
+export function isLifecycleKind(kind: unknown): kind is string {
+  return typeof kind === 'string' && KIND_PATTERN.test(kind);
+}
+
+export function describeInvalidKind(kind: unknown): string {
+  const shown = typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
+  return (
+    `invalid lifecycle kind (${shown}): expected one of instance_reload, instance_dispose, ` +
+    'instance_dispose_directory, instance_dispose_all, or a token matching /^[a-z][a-z0-9_]{0,39}$/'
+  );
 }

@@ -2,8 +2,8 @@
 // recorded and sampled; every other span is left to the wrapped sampler. Typed structurally, so it
 // plugs into SDK 2 and SDK 3 tracer providers without this package importing either.
 import type { Attributes, Context, Link, SpanKind, TraceState } from '@opentelemetry/api';
-import { readProperty } from './bounds.js';
-import { ATTR_ACTION_ID, SPAN_NAME_ACTION_PREFIX, SPAN_NAME_CLOSED_RUN } from './semconv.js';
+import { readProperty } from '../host-input.js';
+import { ATTR_ACTION_ID, SPAN_NAME_ACTION_PREFIX, SPAN_NAME_CLOSED_RUN } from '../semconv.js';
 
 /** `SamplingDecision` of the SDK: NOT_RECORD = 0, RECORD = 1, RECORD_AND_SAMPLED = 2. */
 export type SamplingDecisionValue = 0 | 1 | 2;

@@ -1,7 +1,7 @@
 // What `snapshot()` reports: a ring buffer of recent closes and counts since start. Bounded by
 // construction; holds only bounded tokens and keys, never a path or a message.
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
-import type { CloseClassification, ProvenanceSource, RecordedOutcome, SnapshotClose } from './types.js';
+import type { CloseClassification, ProvenanceSource, RecordedOutcome, SnapshotClose } from '../types.js';
 
 const MAX_KINDS = 64;
 

@@ -9,8 +9,8 @@ import {
   METRIC_LIFECYCLE_DURATION,
   METRIC_LIFECYCLE_FANOUT,
   METRIC_RUN_CLOSES,
-} from './semconv.js';
-import type { CloseClassification } from './types.js';
+} from '../semconv.js';
+import type { CloseClassification } from '../types.js';
 
 const FANOUT_BUCKETS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];

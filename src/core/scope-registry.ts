@@ -2,7 +2,7 @@
 // A scope that empties stays as an idle entry, so a busy scope does not allocate and free its
 // state for every run; idle entries past a bound are swept. State is O(runs in flight) plus at
 // most MAX_IDLE_SCOPES idle entries.
-import { ScopeKeyCache } from './bounds.js';
+import { ScopeKeyCache } from '../redact.js';
 
 const MAX_IDLE_SCOPES = 1024;
 

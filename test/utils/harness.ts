@@ -6,7 +6,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { SessionLifecycleInstrumentation, type RunHandle, type SessionLifecycleConfig } from '../src/index.js';
+import { SessionLifecycleInstrumentation, type RunHandle, type SessionLifecycleConfig } from '../../src/index.js';
 
 let contextManagerSet = false;
 

@@ -1,26 +1,14 @@
-// Everything that turns host input into bounded, content-free telemetry values.
+// Turning host values into bounded, content-free telemetry values: ids, scope keys, error
+// fingerprints. Nothing here reads a message or keeps a raw path.
 import { createHash } from 'node:crypto';
+import { readProperty } from './host-input.js';
 
 export const MAX_ID_LENGTH = 128;
-const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 // A safe id: a bounded token that is not shaped like a credential (API keys sk-, pk-, rk-;
 // GitHub and Slack tokens; AWS access keys; JWTs), which are hashed like any other unsafe id.
 const SAFE_ID_PATTERN = /^(?![spr]k[-_]|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|eyJ)[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/i;
 const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
-
-/** `true` when `kind` is a built-in kind or a valid host-defined token. */
-export function isLifecycleKind(kind: unknown): kind is string {
-  return typeof kind === 'string' && KIND_PATTERN.test(kind);
-}
-
-export function describeInvalidKind(kind: unknown): string {
-  const shown = typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
-  return (
-    `invalid lifecycle kind (${shown}): expected one of instance_reload, instance_dispose, ` +
-    'instance_dispose_directory, instance_dispose_all, or a token matching /^[a-z][a-z0-9_]{0,39}$/'
-  );
-}
 
 function sha256Hex16(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 16);
@@ -78,20 +66,6 @@ export class ScopeKeyCache {
   }
 }
 
-/** Reads one property, treating a throwing getter as absent. */
-export function readProperty(value: object, name: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
-
-/** One field of a value that may be anything: absent unless it is an object whose getter answers. */
-export function readOption(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null ? readProperty(value, name) : undefined;
-}
-
 /**
  * A content-free fingerprint of an error: its name when that is an error-class token, plus its
  * code when that is an upper-case token (`AbortError`, `Error:ECONNRESET`), else `_OTHER`.
@@ -103,11 +77,4 @@ export function errorFingerprint(error: unknown): string {
   const code = readProperty(error, 'code');
   const base = typeof name === 'string' && ERROR_NAME_PATTERN.test(name) ? name : '_OTHER';
   return typeof code === 'string' && ERROR_CODE_PATTERN.test(code) ? `${base}:${code}` : base;
-}
-
-/** A non-negative integer config value, or the default with a reason. */
-export function countOption(value: unknown, fallback: number): { value: number; problem?: string } {
-  if (value === undefined) return { value: fallback };
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { value };
-  return { value: fallback, problem: `expected a non-negative integer, using ${fallback}` };
 }

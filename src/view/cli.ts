@@ -2,7 +2,8 @@
 // otel-session-lifecycle view FILE: the lifecycle tree and the close table of an OTLP/JSON file
 // (an OTLP/HTTP request body sent with http/json, or a collector `file` exporter's output).
 import { readFileSync } from 'node:fs';
-import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson } from './render.js';
+import { spansFromOtlpJson } from './otlp-json.js';
+import { renderCloseTable, renderLifecycleTree } from './tree.js';
 
 const USAGE = `usage: otel-session-lifecycle view FILE [--no-color] [--width N]
   FILE  OTLP/JSON trace data: an ExportTraceServiceRequest body, or one per line

@@ -1,6 +1,7 @@
 // Wrapping a host's instance store in place: each mapped method becomes a lifecycle action.
-import { describeInvalidKind, errorFingerprint, isLifecycleKind } from './bounds.js';
-import { logger } from './tracker.js';
+import { describeInvalidKind, isLifecycleKind } from './core/classification.js';
+import { logger } from './log.js';
+import { errorFingerprint } from './redact.js';
 import type { ActionOptions, InstrumentStoreOptions } from './types.js';
 import { PACKAGE_NAME } from './version.js';
 
