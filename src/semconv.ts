@@ -24,6 +24,13 @@ export const ATTR_CLOSE_SUMMARY_KEY = 'session_host.close.summary_key';
 export const ATTR_CLOSE_PROVENANCE = 'session_host.close.provenance';
 export const ATTR_CLOSE_MISSING_PROVENANCE = 'session_host.close.missing_provenance';
 
+/** On a span link: what the linked span is to this one (`closed_run` or `closed_by`). */
+export const ATTR_LINK_RELATION = 'session_host.link.relation';
+/** The closed-run child's link to the run span it reports on. */
+export const LINK_RELATION_CLOSED_RUN = 'closed_run';
+/** The run span's link back to the lifecycle action that closed it. */
+export const LINK_RELATION_CLOSED_BY = 'closed_by';
+
 /** The stable OpenTelemetry attribute; values here come from a fixed vocabulary. */
 export const ATTR_ERROR_TYPE = 'error.type';
 

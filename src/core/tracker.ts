@@ -39,6 +39,7 @@ import {
   ATTR_CLOSE_SUMMARY_KEY,
   ATTR_ERROR_TYPE,
   ATTR_LIFECYCLE_KIND,
+  ATTR_LINK_RELATION,
   ATTR_RUN_ERROR_FINGERPRINT,
   ATTR_RUN_ID,
   ATTR_RUN_OUTCOME,
@@ -48,6 +49,8 @@ import {
   ATTR_SCOPE_KEYS,
   ATTR_SCOPE_KEYS_OMITTED,
   ATTR_SESSION_ID,
+  LINK_RELATION_CLOSED_BY,
+  LINK_RELATION_CLOSED_RUN,
   MISSING_PROVENANCE_CLOSE_REQUESTED,
   SPAN_NAME_ACTION_PREFIX,
   SPAN_NAME_CLOSED_RUN,
@@ -66,6 +69,9 @@ import type {
   TrackRunOptions,
 } from '../types.js';
 import { logger } from '../log.js';
+
+const CLOSED_RUN_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_RUN });
+const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_BY });
 
 const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
@@ -543,7 +549,7 @@ export class Tracker {
         {
           kind: SpanKind.INTERNAL,
           attributes: childAttributes,
-          links: runContext === INVALID_SPAN_CONTEXT ? [] : [{ context: runContext }],
+          links: runContext === INVALID_SPAN_CONTEXT ? [] : [{ context: runContext, attributes: CLOSED_RUN_LINK }],
         },
         action.context,
       );
@@ -551,7 +557,7 @@ export class Tracker {
     if (run.span.isRecording()) {
       run.span.setAttributes(attributes);
       if (typeof run.span.addLink === 'function' && isSpanContextValid(action.spanContext)) {
-        run.span.addLink({ context: action.spanContext });
+        run.span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
       }
     }
   }
