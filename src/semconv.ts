@@ -12,6 +12,10 @@ export const ATTR_RUNS_OMITTED = 'session_host.lifecycle.runs_omitted';
 export const ATTR_SCOPE_KEYS = 'session_host.lifecycle.scope_keys';
 export const ATTR_SCOPE_KEYS_OMITTED = 'session_host.lifecycle.scope_keys_omitted';
 export const ATTR_ACTION_OUTCOME = 'session_host.lifecycle.outcome';
+/** Why the host closed the scopes (a bounded token), when the host says. */
+export const ATTR_LIFECYCLE_REASON = 'session_host.lifecycle.reason';
+/** Where the lifecycle call came from (a bounded token), when the host says. */
+export const ATTR_LIFECYCLE_ORIGIN = 'session_host.lifecycle.origin';
 
 export const ATTR_RUN_ID = 'session_host.run.id';
 export const ATTR_SESSION_ID = 'session_host.session.id';
