@@ -112,7 +112,7 @@ function endsTooSoon(text: string, error: unknown): boolean {
 function jsonProblem(text: string, error: unknown): string {
   if (endsTooSoon(text, error)) return 'truncated JSON: the data ends too soon';
   const message = error instanceof Error ? error.message.split('\n')[0]! : '';
-  return `not JSON${message === '' ? '' : ` (${message})`}`;
+  return `not JSON${message === '' ? '' : `: ${message}`}`;
 }
 
 /**
