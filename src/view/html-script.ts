@@ -55,8 +55,9 @@ function goToAction(index) {
   heading.focus();
 }
 
-function linkState(r) {
+function linkState(r, inAction) {
   if (r[14] === 3) return 'snapshot close';
+  if (!inAction) return 'no lifecycle action';
   var parts = [];
   parts.push(r[14] === 2 ? 'no closed-run child' : r[14] === 1 ? '→ run span not in files' : '→ run span');
   if (r[13] === 1) parts.push('↩ links back');
@@ -106,7 +107,7 @@ function runRow(r, classification, actionIndex, action) {
   cell(tr, duration(r[4]), 'num');
   cell(tr, S[r[5]] || '–', 'fp');
   cell(tr, S[r[6]] || '–');
-  var links = cell(tr, linkState(r), 'links');
+  var links = cell(tr, linkState(r, actionIndex >= 0), 'links');
   if (r[11] >= 0) links.title = 'run span ' + short(S[r[11]], r[12]);
   var detail = null;
   toggle.addEventListener('click', function () {
