@@ -8,7 +8,11 @@ import { ROOT } from './utils/processes.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'otlp-fanout.json');
 const cli = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [join(ROOT, 'dist', 'view', 'cli.js'), ...args], { encoding: 'utf8', input, env: { PATH: process.env.PATH ?? '' } });
+  spawnSync(process.execPath, [join(ROOT, 'dist', 'view', 'cli.js'), ...args], {
+    encoding: 'utf8',
+    input,
+    env: { PATH: process.env.PATH ?? '' },
+  });
 
 describe('otel-session-lifecycle view', () => {
   it('renders the tree and the close table of a recorded OTLP/JSON file', () => {
@@ -17,7 +21,9 @@ describe('otel-session-lifecycle view', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^lifecycle instance_dispose_all  instance_dispose_all-[0-9a-z]+-[0-9a-z]+  \d+\.\d ms$/);
     expect(lines.filter((l) => /^  [├└]─ run-\d-\d /.test(l))).toHaveLength(12);
-    expect(lines.find((l) => l.startsWith('local_instance_dispose'))).toMatch(/local_instance_dispose\.lifecycle_close\s+12$/);
+    expect(lines.find((l) => l.startsWith('local_instance_dispose'))).toMatch(
+      /local_instance_dispose\.lifecycle_close\s+12$/,
+    );
     expect(result.stdout).not.toMatch(/\u001b\[/);
   });
 
@@ -39,8 +45,17 @@ describe('otel-session-lifecycle view', () => {
     writeFileSync(join(dir, 'metrics.json'), '{"resourceMetrics": []}');
     const wrong = cli(['view', join(dir, 'metrics.json')]);
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toBe(`otel-session-lifecycle: ${join(dir, 'metrics.json')} is not OTLP/JSON trace data (no resourceSpans) nor a snapshot\n`);
-    for (const args of [[], ['show', FIXTURE], ['view'], ['view', FIXTURE, '--width', 'wide'], ['view', '-', '-'], ['view', FIXTURE, '--colour']]) {
+    expect(wrong.stderr).toBe(
+      `otel-session-lifecycle: ${join(dir, 'metrics.json')} is not OTLP/JSON trace data (no resourceSpans) nor a snapshot\n`,
+    );
+    for (const args of [
+      [],
+      ['show', FIXTURE],
+      ['view'],
+      ['view', FIXTURE, '--width', 'wide'],
+      ['view', '-', '-'],
+      ['view', FIXTURE, '--colour'],
+    ]) {
       const usage = cli(args);
       expect(usage.status, args.join(' ')).toBe(2);
       expect(usage.stderr).toContain('usage: otel-session-lifecycle view FILE');
@@ -81,7 +96,9 @@ describe('otel-session-lifecycle view', () => {
       const result = cli(['view', join(dir, name)]);
       expect(result.status, name).toBe(1);
       expect(result.stderr.trimEnd().split('\n'), name).toHaveLength(1);
-      expect(result.stderr, name).toMatch(new RegExp(`^otel-session-lifecycle: .*${name} is not OTLP/JSON trace data \\(.*truncated`));
+      expect(result.stderr, name).toMatch(
+        new RegExp(`^otel-session-lifecycle: .*${name} is not OTLP/JSON trace data \\(.*truncated`),
+      );
     }
     const html = cli(['view', '--html', join(dir, 'out.html'), join(dir, 'pretty.json')]);
     expect(html.status).toBe(1);
@@ -94,20 +111,47 @@ describe('otel-session-lifecycle view', () => {
       schema_version: 1,
       taken_at: '2026-12-01T10:00:00.000Z',
       recent_closes: [
-        { at: '2026-12-01T09:59:00.000Z', run_id: 'r-1', scope_key: 'dir:0123456789abcdef', classification: 'unknown_scope_close', summary_key: 'unknown_scope_close.missing_lifecycle_provenance', run_duration_ms: 5 },
-        { at: '2026-12-01T09:59:01.000Z', run_id: 'r-2', scope_key: 'dir:0123456789abcdef', classification: 'local_instance_reload', summary_key: 'local_instance_reload.lifecycle_close', action_id: 'instance_reload-a-1', kind: 'instance_reload', run_duration_ms: 9 },
+        {
+          at: '2026-12-01T09:59:00.000Z',
+          run_id: 'r-1',
+          scope_key: 'dir:0123456789abcdef',
+          classification: 'unknown_scope_close',
+          summary_key: 'unknown_scope_close.missing_lifecycle_provenance',
+          run_duration_ms: 5,
+        },
+        {
+          at: '2026-12-01T09:59:01.000Z',
+          run_id: 'r-2',
+          scope_key: 'dir:0123456789abcdef',
+          classification: 'local_instance_reload',
+          summary_key: 'local_instance_reload.lifecycle_close',
+          action_id: 'instance_reload-a-1',
+          kind: 'instance_reload',
+          run_duration_ms: 9,
+        },
       ],
       closes_by_classification: { unknown_scope_close: 1, local_instance_reload: 1 },
     };
     writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(snapshot, null, 2));
     const text = cli(['view', join(dir, 'snapshot.json')]);
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toBe('diagnostics snapshot taken 2026-12-01T10:00:00.000Z: 2 recent closes (unknown_scope_close=1 local_instance_reload=1)\n');
+    expect(text.stdout).toBe(
+      'diagnostics snapshot taken 2026-12-01T10:00:00.000Z: 2 recent closes (unknown_scope_close=1 local_instance_reload=1)\n',
+    );
     const page = cli(['view', '--html', join(dir, 'snapshot.html'), join(dir, 'snapshot.json')]);
     expect(page.status, page.stderr).toBe(0);
     const html = readFileSync(join(dir, 'snapshot.html'), 'utf8');
-    expect(html).toContain('<p class="meta" id="totals">1 lifecycle action · 2 runs closed · 1 unexplained close · 0 spans · 1 snapshot</p>');
-    writeFileSync(join(dir, 'http.json'), JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'GET /' }] }] }] }));
+    expect(html).toContain(
+      '<p class="meta" id="totals">1 lifecycle action · 2 runs closed · 1 unexplained close · 0 spans · 1 snapshot</p>',
+    );
+    writeFileSync(
+      join(dir, 'http.json'),
+      JSON.stringify({
+        resourceSpans: [
+          { scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'GET /' }] }] },
+        ],
+      }),
+    );
     const none = cli(['view', join(dir, 'http.json'), '--no-color']);
     expect(none.status).toBe(0);
     expect(none.stdout).toContain('no lifecycle actions and no unexplained closes in these spans');

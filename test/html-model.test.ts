@@ -15,7 +15,8 @@ import { hostRun, setup } from './utils/harness.js';
 import { synthFanout } from './utils/otlp-synth.js';
 
 const FIXTURE = readFileSync(new URL('./fixtures/otlp-fanout.json', import.meta.url), 'utf8');
-const embedded = (html: string) => JSON.parse(/<script type="application\/json" id="lifecycle-data">(.*?)<\/script>/s.exec(html)![1]!);
+const embedded = (html: string) =>
+  JSON.parse(/<script type="application\/json" id="lifecycle-data">(.*?)<\/script>/s.exec(html)![1]!);
 
 describe('the view model', () => {
   it('puts every closed run of the recorded fan-out under its action, linked to its run span', () => {
@@ -41,7 +42,11 @@ describe('the view model', () => {
     expect(model.outside.map((g) => [g.classification, g.rows.length])).toEqual([['unknown_scope_close', 2]]);
     expect(model.table).toEqual([
       { classification: 'local_instance_dispose', summaryKey: 'local_instance_dispose.lifecycle_close', runs: 30 },
-      { classification: 'unknown_scope_close', summaryKey: 'unknown_scope_close.missing_lifecycle_provenance', runs: 2 },
+      {
+        classification: 'unknown_scope_close',
+        summaryKey: 'unknown_scope_close.missing_lifecycle_provenance',
+        runs: 2,
+      },
     ]);
   });
 
@@ -70,13 +75,18 @@ describe('reading files', () => {
       { name: 'b.json', text: FIXTURE.trimEnd() },
     ]);
     expect(data.spans).toHaveLength(25);
-    expect(() => lifecycleDataFromFiles([{ name: 'a.json', text: FIXTURE }, { name: 'b.json', text: '{"resourceMetrics":[]}' }])).toThrow(
-      'b.json is not OTLP/JSON trace data (no resourceSpans) nor a snapshot',
-    );
+    expect(() =>
+      lifecycleDataFromFiles([
+        { name: 'a.json', text: FIXTURE },
+        { name: 'b.json', text: '{"resourceMetrics":[]}' },
+      ]),
+    ).toThrow('b.json is not OTLP/JSON trace data (no resourceSpans) nor a snapshot');
     expect(() => lifecycleDataFromFiles([{ name: 'c.json', text: FIXTURE.slice(0, 100) }])).toThrow(
       'c.json is not OTLP/JSON trace data (truncated JSON: the data ends too soon)',
     );
-    expect(() => lifecycleDataFromFiles([{ name: 'd.json', text: '' }])).toThrow('d.json is not OTLP/JSON trace data (empty input)');
+    expect(() => lifecycleDataFromFiles([{ name: 'd.json', text: '' }])).toThrow(
+      'd.json is not OTLP/JSON trace data (empty input)',
+    );
   });
 });
 

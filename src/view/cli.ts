@@ -30,7 +30,8 @@ async function readStdin(): Promise<string> {
 
 function snapshotLine(snapshot: SnapshotLike): string {
   const counts = new Map<string, number>();
-  for (const close of snapshot.recent_closes) counts.set(close.classification, (counts.get(close.classification) ?? 0) + 1);
+  for (const close of snapshot.recent_closes)
+    counts.set(close.classification, (counts.get(close.classification) ?? 0) + 1);
   const list = [...counts].map(([c, n]) => `${c}=${n}`).join(' ');
   const when = snapshot.taken_at === undefined ? '' : ` taken ${snapshot.taken_at}`;
   return `diagnostics snapshot${when}: ${snapshot.recent_closes.length} recent closes${list ? ` (${list})` : ''}\n`;

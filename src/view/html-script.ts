@@ -162,12 +162,18 @@ function groupElement(group, actionIndex, action) {
   var summary = el('summary');
   summary.append(badge(group.classification, true), el('span', 'count', plural(group.rows.length, 'run', 'runs')));
   details.append(summary);
-  details.addEventListener('toggle', function () {
+  function render() {
     if (details.open && !details.dataset.rendered) {
       details.dataset.rendered = 'true';
       runTable(details, group, actionIndex, action);
     }
-  });
+  }
+  details.addEventListener('toggle', render);
+  // Unexplained closes outside any action start open, their first rows part of the first render.
+  if (unexplained && actionIndex < 0) {
+    details.open = true;
+    render();
+  }
   return details;
 }
 
@@ -229,11 +235,7 @@ function renderActions() {
 function renderOutside() {
   var box = document.getElementById('outside-groups');
   if (!box) return;
-  data.outside.forEach(function (g) {
-    var group = groupElement(g, -1, null);
-    if (g.classification === UNKNOWN) group.open = true;
-    box.append(group);
-  });
+  data.outside.forEach(function (g) { box.append(groupElement(g, -1, null)); });
 }
 
 renderActions();

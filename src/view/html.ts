@@ -28,8 +28,10 @@ function badge(classification: string): string {
   const cls = label === undefined ? 'c-other' : `c-${classification}`;
   const text = label === undefined ? '' : `<span class="label">${escapeHtml(label.text)}</span>`;
   const symbol = escapeHtml(label?.symbol ?? '•');
-  return `<span class="badge ${cls}"><span class="sym" aria-hidden="true">${symbol}</span>` +
-    `<span class="token">${escapeHtml(classification || '(none)')}</span>${text}</span>`;
+  return (
+    `<span class="badge ${cls}"><span class="sym" aria-hidden="true">${symbol}</span>` +
+    `<span class="token">${escapeHtml(classification || '(none)')}</span>${text}</span>`
+  );
 }
 
 function closeTable(model: ViewModel): string {
@@ -37,21 +39,27 @@ function closeTable(model: ViewModel): string {
   const rows = model.table.map((row) => {
     const share = model.totals.runs === 0 ? 0 : (100 * row.runs) / model.totals.runs;
     const unexplained = row.classification === UNKNOWN_SCOPE_CLOSE ? ' class="unexplained"' : '';
-    return `<tr${unexplained} data-classification="${escapeHtml(row.classification)}">` +
+    return (
+      `<tr${unexplained} data-classification="${escapeHtml(row.classification)}">` +
       `<td>${badge(row.classification)}</td><td><code>${escapeHtml(row.summaryKey || '–')}</code></td>` +
-      `<td class="num runs">${row.runs}</td><td class="num">${share.toFixed(1)}%</td></tr>`;
+      `<td class="num runs">${row.runs}</td><td class="num">${share.toFixed(1)}%</td></tr>`
+    );
   });
-  return '<table class="summary" id="close-table"><thead><tr><th scope="col">classification</th>' +
+  return (
+    '<table class="summary" id="close-table"><thead><tr><th scope="col">classification</th>' +
     '<th scope="col">summary key</th><th scope="col" class="num">runs</th><th scope="col" class="num">share</th>' +
-    `</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    `</tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
 }
 
 function snapshotTable(model: ViewModel): string {
   if (model.snapshotTotals.length === 0) return '';
   const rows = model.snapshotTotals.map(([c, n]) => `<tr><td>${badge(c)}</td><td class="num">${n}</td></tr>`).join('');
-  return '<h2>Closes since start (diagnostics snapshot)</h2><table class="summary" id="snapshot-table">' +
+  return (
+    '<h2>Closes since start (diagnostics snapshot)</h2><table class="summary" id="snapshot-table">' +
     '<thead><tr><th scope="col">classification</th><th scope="col" class="num">closes</th></tr></thead>' +
-    `<tbody>${rows}</tbody></table>`;
+    `<tbody>${rows}</tbody></table>`
+  );
 }
 
 function body(model: ViewModel, options: HtmlViewOptions): string {
@@ -64,27 +72,40 @@ function body(model: ViewModel, options: HtmlViewOptions): string {
     plural(t.spans, 'span', 'spans'),
   ];
   if (t.snapshots > 0) facts.push(plural(t.snapshots, 'snapshot', 'snapshots'));
-  const sources = options.sources === undefined || options.sources.length === 0 ? '' :
-    `<p class="sources">from ${options.sources.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}</p>`;
-  const header = `<header><h1>${escapeHtml(options.title ?? 'Session lifecycle')}</h1>` +
+  const sources =
+    options.sources === undefined || options.sources.length === 0
+      ? ''
+      : `<p class="sources">from ${options.sources.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}</p>`;
+  const header =
+    `<header><h1>${escapeHtml(options.title ?? 'Session lifecycle')}</h1>` +
     `<p class="meta" id="totals">${facts.join(' · ')}</p>${sources}</header>`;
   if (t.actions === 0 && t.runs === 0) {
-    return `${header}<main><p class="empty" role="status" id="empty">No lifecycle spans in these files: ` +
+    return (
+      `${header}<main><p class="empty" role="status" id="empty">No lifecycle spans in these files: ` +
       'no lifecycle actions and no run closes. The view shows spans named <code>lifecycle &lt;kind&gt;</code>, ' +
-      '<code>run closed</code>, and run spans with a <code>session_host.close.classification</code>.</p></main>';
+      '<code>run closed</code>, and run spans with a <code>session_host.close.classification</code>.</p></main>'
+    );
   }
-  const alert = t.unexplained === 0 ? '' : '<p class="alert" role="note" id="unexplained-alert"><strong>⚠ ' +
-    `${plural(t.unexplained, 'close', 'closes')} no lifecycle action explains</strong> ` +
-    '(<code>unknown_scope_close</code>): the scope closed and no reload, dispose or host-defined action ' +
-    'was found for the run.</p>';
-  const outside = model.outside.length === 0 ? '' : '<section aria-labelledby="outside-title">' +
-    '<h2 id="outside-title">Closes outside any lifecycle action</h2><div id="outside-groups"></div></section>';
-  return `${header}<main>${alert}<section aria-labelledby="table-title"><h2 id="table-title">Run closes</h2>` +
+  const alert =
+    t.unexplained === 0
+      ? ''
+      : '<p class="alert" role="note" id="unexplained-alert"><strong>⚠ ' +
+        `${plural(t.unexplained, 'close', 'closes')} no lifecycle action explains</strong> ` +
+        '(<code>unknown_scope_close</code>): the scope closed and no reload, dispose or host-defined action ' +
+        'was found for the run.</p>';
+  const outside =
+    model.outside.length === 0
+      ? ''
+      : '<section aria-labelledby="outside-title">' +
+        '<h2 id="outside-title">Closes outside any lifecycle action</h2><div id="outside-groups"></div></section>';
+  return (
+    `${header}<main>${alert}<section aria-labelledby="table-title"><h2 id="table-title">Run closes</h2>` +
     `${closeTable(model)}</section>${snapshotTable(model)}` +
     `<section aria-labelledby="actions-title"><h2 id="actions-title">Lifecycle actions (${t.actions})</h2>` +
     '<ol class="actions" id="action-list"></ol><button type="button" class="more" id="more-actions" hidden></button>' +
     `</section>${outside}<noscript><p class="note">The action and run rows need JavaScript; ` +
-    'the close table above is complete.</p></noscript></main>';
+    'the close table above is complete.</p></noscript></main>'
+  );
 }
 
 function modelOf(input: LifecycleHtmlInput): ViewModel {
@@ -109,9 +130,11 @@ function modelOf(input: LifecycleHtmlInput): ViewModel {
  */
 export function renderLifecycleHtml(input: LifecycleHtmlInput, options: HtmlViewOptions = {}): string {
   const model = modelOf(input);
-  const csp = `default-src 'none'; script-src ${sha256(CLIENT_SCRIPT)}; style-src ${sha256(STYLE)}; ` +
+  const csp =
+    `default-src 'none'; script-src ${sha256(CLIENT_SCRIPT)}; style-src ${sha256(STYLE)}; ` +
     "img-src 'none'; base-uri 'none'; form-action 'none'";
-  return '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
+  return (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${csp}">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<meta name="color-scheme" content="light dark">' +
@@ -120,5 +143,6 @@ export function renderLifecycleHtml(input: LifecycleHtmlInput, options: HtmlView
     '\n<footer>otel-session-lifecycle view: opened from disk, no network requests.</footer>\n' +
     `<script type="application/json" id="lifecycle-data">${jsonForScript(model)}</script>\n` +
     `<script type="application/json" id="lifecycle-labels">${jsonForScript(CLASSIFICATION_LABELS)}</script>\n` +
-    `<script>${CLIENT_SCRIPT}</script>\n</body></html>\n`;
+    `<script>${CLIENT_SCRIPT}</script>\n</body></html>\n`
+  );
 }

@@ -46,8 +46,9 @@ const count = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 
 function isSnapshotDocument(document: unknown): boolean {
-  return typeof readOption(document, 'schema_version') === 'number'
-    && Array.isArray(readOption(document, 'recent_closes'));
+  return (
+    typeof readOption(document, 'schema_version') === 'number' && Array.isArray(readOption(document, 'recent_closes'))
+  );
 }
 
 /** A close with the fields a view needs, or `undefined` for an entry that is not one. */

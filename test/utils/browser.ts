@@ -1,5 +1,8 @@
 // Real Chromium for the HTML view's tests and benchmark: the Debian package `chromium` (installed by
 // .ci/chromium.sh), driven by playwright-core, which never downloads a browser of its own.
+// Callbacks passed to page.evaluate run in the page: the DOM types are for them (the package's own
+// build, tsconfig.build.json, still has no DOM).
+/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -9,7 +12,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Launches headless Chromium; a missing browser is an error (tests fail, they never skip). */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: .ci/chromium.sh installs it (apt-get install chromium)`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: .ci/chromium.sh installs it (apt-get install chromium)`,
+    );
   }
   // As root (CI) Chromium refuses to start with its sandbox.
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -24,8 +29,14 @@ export interface WatchedPage {
 }
 
 /** A new page that records errors and requests, and blocks any request that is not for a file. */
-export async function watchedPage(browser: Browser, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
+export async function watchedPage(
+  browser: Browser,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: { width: 1200, height: 900 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
@@ -34,7 +45,9 @@ export async function watchedPage(browser: Browser, options: { colorScheme?: 'li
   });
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('request', (request) => requests.push(request.url()));
-  await context.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+  await context.route('**/*', (route) =>
+    route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+  );
   return { page, errors, requests };
 }
 

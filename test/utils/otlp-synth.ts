@@ -16,7 +16,10 @@ export interface SynthOptions {
   fingerprint?: string;
 }
 
-type Attr = { key: string; value: { stringValue: string } | { intValue: string } | { arrayValue: { values: unknown[] } } };
+type Attr = {
+  key: string;
+  value: { stringValue: string } | { intValue: string } | { arrayValue: { values: unknown[] } };
+};
 const s = (key: string, value: string): Attr => ({ key, value: { stringValue: value } });
 const n = (key: string, value: number): Attr => ({ key, value: { intValue: String(value) } });
 const hex = (seed: number, length: number): string => {
@@ -55,7 +58,9 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
     n('session_host.lifecycle.runs_omitted', omitted),
     {
       key: 'session_host.lifecycle.scope_keys',
-      value: { arrayValue: { values: Array.from({ length: Math.min(scopes, 20) }, (_, i) => ({ stringValue: scopeKey(i) })) } },
+      value: {
+        arrayValue: { values: Array.from({ length: Math.min(scopes, 20) }, (_, i) => ({ stringValue: scopeKey(i) })) },
+      },
     },
     s('session_host.lifecycle.outcome', 'ok'),
   ];
@@ -107,7 +112,10 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
     });
   }
   for (let i = 0; i < (options.unexplained ?? 0); i++) {
-    const missing = { key: 'session_host.close.missing_provenance', value: { arrayValue: { values: [{ stringValue: 'lifecycle.close_requested' }] } } };
+    const missing = {
+      key: 'session_host.close.missing_provenance',
+      value: { arrayValue: { values: [{ stringValue: 'lifecycle.close_requested' }] } },
+    };
     spans.push({
       traceId: hex(40_000 + i, 32),
       spanId: hex(50_000 + i, 16),
@@ -115,12 +123,24 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
       startTimeUnixNano: nanos(t0 + 200),
       endTimeUnixNano: nanos(t0 + 230),
       attributes: [
-        ...closeAttributes(options.runs + i, 'unknown_scope_close', 'unknown_scope_close.missing_lifecycle_provenance', false),
+        ...closeAttributes(
+          options.runs + i,
+          'unknown_scope_close',
+          'unknown_scope_close.missing_lifecycle_provenance',
+          false,
+        ),
         s('session_host.run.error.fingerprint', 'TypeError'),
         missing,
       ],
       links: [],
     });
   }
-  return { resourceSpans: [{ resource: { attributes: [s('service.name', 'synth-host')] }, scopeSpans: [{ scope: { name: 'otel-session-lifecycle' }, spans }] }] };
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [s('service.name', 'synth-host')] },
+        scopeSpans: [{ scope: { name: 'otel-session-lifecycle' }, spans }],
+      },
+    ],
+  };
 }
