@@ -208,7 +208,11 @@ function actionItem(a, index) {
     li.append(line);
   }
   if (!a.ref) li.append(el('p', 'note', 'The action span is in none of these files; it is known from its runs.'));
-  if (a.scopeKeys.length > 0) li.title = 'scope keys: ' + a.scopeKeys.join(' ');
+  if (a.scopeKeys.length > 0) {
+    var rest = a.scopeKeys.length - 6;
+    var keys = a.scopeKeys.slice(0, 6).join('  ') + (rest > 0 ? '  (+' + rest + ')' : '');
+    li.append(el('p', 'scopes mono', 'scope keys  ' + keys));
+  }
   a.groups.forEach(function (g) { li.append(groupElement(g, index, a)); });
   return li;
 }

@@ -54,6 +54,7 @@ tr.unexplained td:first-child,tr.unexplained th:first-child{border-left:5px soli
 .action{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:10px 14px;background:var(--panel)}
 .action.missing{border-style:dashed}
 .kind{font-weight:700}
+.scopes{margin:0 0 6px;color:var(--muted);overflow-wrap:anywhere}
 .facts{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0;padding:0}
 .facts div{display:flex;gap:5px}
 .facts dt{color:var(--muted)}
