@@ -6,7 +6,7 @@
 // Medians of several loads. Prints a table and writes bench/html-results.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // `read` and `render` are Node's share (OTLP/JSON is verbose: JSON.parse of the file is most of `read`).
@@ -99,6 +99,8 @@ const report = {
   node: process.version,
   chromium: chromiumVersion,
   cpus: cpus().length,
+  // The machine is shared: a high load average means slower, noisier figures.
+  load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
   generated: new Date().toISOString(),
   loads_per_size: LOADS,
   goal: { first_render_ms_at_10k: GOAL_MS, met: largest.first_render_ms < GOAL_MS },
@@ -106,7 +108,9 @@ const report = {
 };
 writeFileSync(new URL('./html-results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
 const pad = (v: unknown, n: number) => String(v).padStart(n);
-process.stdout.write(`HTML view in ${chromiumVersion}, ${cpus().length} cpus, median of ${LOADS} loads\n`);
+process.stdout.write(
+  `HTML view in ${chromiumVersion}, ${cpus().length} cpus (load ${report.load_average_1m}), median of ${LOADS} loads\n`,
+);
 process.stdout.write(
   '    runs  OTLP MB  html KB  read ms  render ms  first render ms  first paint ms  open group ms\n',
 );
