@@ -17,7 +17,6 @@ import { ROOT } from './utils/processes.js';
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'otlp-fanout.json');
 const dir = mkdtempSync(join(tmpdir(), 'osl-html-'));
 let browser: Browser;
-const pages: WatchedPage[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -40,7 +39,6 @@ function writeHtml(name: string, html: string): string {
 
 async function open(url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<WatchedPage> {
   const watched = await watchedPage(browser, { colorScheme });
-  pages.push(watched);
   await openView(watched, url);
   return watched;
 }
@@ -237,6 +235,19 @@ describe('the HTML view in Chromium', () => {
     await expect(page.locator('table.runs tbody tr').count()).resolves.toBe(100);
     expect(await page.evaluate(() => document.querySelectorAll('*').length)).toBeLessThan(1500);
     expect(view.errors).toEqual([]);
+  });
+
+  it('pages long lists of actions too', async () => {
+    const h = setup();
+    for (let i = 0; i < 120; i++) h.lifecycle.action('instance_reload', () => undefined);
+    const { page, errors } = await open(writeHtml('actions.html', renderLifecycleHtml(h.spans())));
+    await expect(page.locator('#action-list > li').count()).resolves.toBe(50);
+    await page.focus('#more-actions');
+    await page.keyboard.press('Enter');
+    await page.click('#more-actions');
+    await expect(page.locator('#action-list > li').count()).resolves.toBe(120);
+    await expect(page.locator('#more-actions').isHidden()).resolves.toBe(true);
+    expect(errors).toEqual([]);
   });
 
   it('says so on a page of its own when the files hold no lifecycle spans', async () => {
