@@ -33,6 +33,17 @@ describe('the view model', () => {
     expect(model.totals).toMatchObject({ actions: 1, runs: 12, unexplained: 0, spans: 25 });
   });
 
+  it('puts a closed-run child without an action id under its parent action', () => {
+    const spans = spansFromOtlpJson(FIXTURE).map((s) =>
+      s.name === 'run closed'
+        ? { ...s, attributes: { ...s.attributes, 'session_host.lifecycle.action.id': undefined } }
+        : s,
+    );
+    const model = buildViewModel(spans, []);
+    expect(model.actions.map((a) => a.groups[0]!.rows.length)).toEqual([12]);
+    expect(model.outside).toEqual([]);
+  });
+
   it('keeps runs past the fan-out cap under their action, from the action id on their run span', () => {
     const model = buildViewModel(spansFromOtlpJson(synthFanout({ runs: 30, cap: 10, unexplained: 2 })), []);
     const rows = model.actions[0]!.groups[0]!.rows;

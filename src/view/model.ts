@@ -168,6 +168,8 @@ export function buildViewModel(spans: readonly TreeSpan[], snapshots: readonly S
     if (rows === undefined) groups.set(classification, [row]);
     else rows.push(row);
   };
+  const actionBySpan = new Map<string, string>();
+  for (const e of actions.values()) if (e.span !== undefined) actionBySpan.set(e.span.spanId, e.action.id);
   const runSpans = new Map<string, TreeSpan>();
   for (const s of spans) if (isRunSpan(s)) runSpans.set(s.spanId, s);
   const reported = new Set<TreeSpan>();
@@ -206,7 +208,8 @@ export function buildViewModel(spans: readonly TreeSpan[], snapshots: readonly S
     const link = c.links.find((l) => l.relation === LINK_RELATION_CLOSED_RUN) ?? c.links[0];
     const run = link === undefined ? undefined : runSpans.get(link.spanId);
     if (run !== undefined) reported.add(run);
-    const id = str(c.attributes[ATTR_ACTION_ID]);
+    const parent = c.parentSpanId === undefined ? undefined : actionBySpan.get(c.parentSpanId);
+    const id = str(c.attributes[ATTR_ACTION_ID]) || (parent ?? '');
     const ref = id === '' ? '' : actionFor(id, str(c.attributes[ATTR_LIFECYCLE_KIND]), c.startTimeMs).action.ref;
     const classification = str(c.attributes[ATTR_CLOSE_CLASSIFICATION] ?? run?.attributes[ATTR_CLOSE_CLASSIFICATION]);
     add(id, '', c.startTimeMs, classification, rowOf(c, run, ref));
