@@ -1,0 +1,160 @@
+// Lifecycle actions: handles for actions that span calls, declared kinds, reason and origin, the
+// scopes a store call targets, and the action watchdog.
+import { describe, expect, it } from 'vitest';
+import { SessionLifecycleInstrumentation } from '../src/index.js';
+import { captureDiag, hostRun, setup } from './utils/harness.js';
+
+const DIR = '/home/bob/work/site';
+const OTHER = '/home/bob/work/api';
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('action handles', () => {
+  it('a deferred disposal keeps the id it returned at request time: one span, its runs counted on it', async () => {
+    const h = setup();
+    const { controller, run, ended } = hostRun(h.lifecycle, DIR, 'deferred-victim');
+    // The request: the host answers with the id at once, and disposes later.
+    const handle = h.lifecycle.begin('maintenance_dispose', { scopes: [DIR], reason: 'idle', origin: 'timer' });
+    const answered = handle.id;
+    expect(h.actionSpans()).toHaveLength(0);
+    await tick();
+    // The maintenance pass, later and from another async context.
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        handle.run(() => controller.abort());
+        resolve();
+      }, 1),
+    );
+    await ended;
+    handle.end();
+    handle.end(); // idempotent
+    const spans = h.actionSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes['session_host.lifecycle.action.id']).toBe(answered);
+    expect(spans[0]!.attributes['session_host.lifecycle.runs_interrupted']).toBe(1);
+    expect(spans[0]!.attributes['session_host.lifecycle.reason']).toBe('idle');
+    expect(spans[0]!.attributes['session_host.lifecycle.origin']).toBe('timer');
+    const attrs = h.runSpan('deferred-victim').attributes;
+    expect(attrs['session_host.close.classification']).toBe('known_lifecycle_close');
+    expect(attrs['session_host.close.provenance']).toBe('context');
+    expect(attrs['session_host.lifecycle.action.id']).toBe(answered);
+    expect(run.classification).toBe('known_lifecycle_close');
+  });
+
+  it('bind() runs a function inside the action; run() after end() just runs it', () => {
+    const h = setup();
+    const handle = h.lifecycle.begin('instance_reload');
+    const ids = handle.bind((x: number) => [x, h.lifecycle.activeActionId()]);
+    expect(ids(1)).toEqual([1, handle.id]);
+    handle.end({ error: new RangeError('bad') });
+    expect(handle.run(() => h.lifecycle.activeActionId())).toBeUndefined();
+    const [span] = h.actionSpans();
+    expect(span!.attributes['error.type']).toBe('RangeError');
+  });
+
+  it('begin() inside an open action joins it: same id, and the outer action waits for its end', () => {
+    const h = setup();
+    let inner!: ReturnType<typeof h.lifecycle.begin>;
+    const outerId = h.lifecycle.action('instance_dispose_all', () => {
+      inner = h.lifecycle.begin('instance_dispose', { scopes: [DIR] });
+      return h.lifecycle.activeActionId();
+    });
+    expect(inner.id).toBe(outerId);
+    expect(h.actionSpans()).toHaveLength(0); // still open: the joined handle has not ended
+    inner.end();
+    expect(h.actionSpans()).toHaveLength(1);
+  });
+
+  it('an action whose work never settles ends after maxActionAgeMs, marked timed_out; the host promise is untouched', async () => {
+    const h = setup({ maxActionAgeMs: 20 });
+    const never = new Promise<never>(() => {});
+    const returned = h.lifecycle.action('instance_dispose', { scopes: [DIR] }, () => never);
+    expect(returned).toBe(never);
+    expect(h.lifecycle.stateCounts().scopeRegistrations).toBe(1);
+    await new Promise((r) => setTimeout(r, 60));
+    const [span] = h.actionSpans();
+    expect(span!.attributes['session_host.lifecycle.timed_out']).toBe(true);
+    expect(h.lifecycle.stateCounts()).toEqual({ activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 });
+  });
+});
+
+describe('declared kinds', () => {
+  it('accepts built-in and declared kinds in the types, and records an undeclared one as unknown_kind', () => {
+    const diag = captureDiag();
+    try {
+      const lifecycle = new SessionLifecycleInstrumentation({ kinds: ['idle_eviction'] });
+      lifecycle.action('idle_eviction', () => undefined);
+      lifecycle.action('instance_reload', () => undefined);
+      // @ts-expect-error a typo of a built-in kind does not compile
+      expect(lifecycle.action('instance_dispse', () => 'still runs')).toBe('still runs');
+      // @ts-expect-error nor does an undeclared kind on a store
+      lifecycle.instrumentStore({ evict() {} }, { evict: 'idle_evict' });
+      // @ts-expect-error nor in begin()
+      lifecycle.begin('reload').end();
+      expect(diag.lines.filter((l) => l.includes("undeclared lifecycle kind 'instance_dispse'"))).toHaveLength(1);
+      expect(diag.lines.some((l) => l.includes('idle_eviction, ') || l.includes(', idle_eviction'))).toBe(true);
+    } finally {
+      diag.restore();
+    }
+  });
+});
+
+describe('reason, origin and the scopes of a store call', () => {
+  it('records bounded reason and origin tokens, and drops anything else with a diag message', () => {
+    const diag = captureDiag();
+    try {
+      const h = setup();
+      h.lifecycle.action('instance_reload', { reason: 'config_change', origin: 'http' }, () => undefined);
+      h.lifecycle.action('instance_reload', { reason: `edited ${DIR}`, origin: 'HTTP' }, () => undefined);
+      const [good, bad] = h.actionSpans();
+      expect(good!.attributes['session_host.lifecycle.reason']).toBe('config_change');
+      expect(good!.attributes['session_host.lifecycle.origin']).toBe('http');
+      expect(bad!.attributes['session_host.lifecycle.reason']).toBeUndefined();
+      expect(bad!.attributes['session_host.lifecycle.origin']).toBeUndefined();
+      expect(diag.lines.filter((l) => l.includes('dropped'))).toHaveLength(2);
+      expect(diag.lines.join('\n')).not.toContain('bob');
+    } finally {
+      diag.restore();
+    }
+  });
+
+  it('takes scopes from a directory, { directory }, a context object and arrays of them; detailsOf gives reason and origin', async () => {
+    const h = setup();
+    const store = {
+      reload(_ctx: { directory: string; extra?: unknown }) {},
+      dispose(_dir: string) {},
+      disposeMany(_dirs: Array<string | { directory: string }>) {},
+      disposeNothing(_n: number) {},
+    };
+    h.lifecycle.instrumentStore(
+      store,
+      { reload: 'instance_reload', dispose: 'instance_dispose', disposeMany: 'instance_dispose', disposeNothing: 'instance_dispose' },
+      { detailsOf: (method) => (method === 'reload' ? { reason: 'config_change', origin: 'signal' } : undefined) },
+    );
+    store.reload({ directory: DIR, extra: { prompt: 'secret' } });
+    store.dispose(OTHER);
+    store.disposeMany([DIR, { directory: OTHER }]);
+    store.disposeNothing(3);
+    const keys = h.actionSpans().map((s) => s.attributes['session_host.lifecycle.scope_keys']);
+    const k = (d: string) => h.lifecycle.scopeKey(d);
+    expect(keys).toEqual([[k(DIR)], [k(OTHER)], [k(DIR), k(OTHER)], []]);
+    expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.reason']).toBe('config_change');
+    expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.origin']).toBe('signal');
+  });
+});
+
+describe('runs without a signal', () => {
+  it('say once per instrumentation that they are attributed only through interrupted() and closeScope', () => {
+    const diag = captureDiag();
+    try {
+      const h = setup();
+      for (let i = 0; i < 3; i++) h.lifecycle.trackRun({ runId: `n${i}`, scope: DIR }).end();
+      const other = setup();
+      other.lifecycle.trackRun({ runId: 'n', scope: DIR }).end();
+      const lines = diag.lines.filter((l) => l.includes('trackRun without a signal'));
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain('interrupted()');
+    } finally {
+      diag.restore();
+    }
+  });
+});
