@@ -1,7 +1,9 @@
 // Lifecycle actions: handles for actions that span calls, declared kinds, reason and origin, the
 // scopes a store call targets, and the action watchdog.
+import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { SessionLifecycleInstrumentation } from '../src/index.js';
+import { DIR_A, expectedKey } from './utils/dirs.js';
 import { captureDiag, hostRun, setup } from './utils/harness.js';
 
 const DIR = '/home/bob/work/site';
@@ -156,5 +158,79 @@ describe('runs without a signal', () => {
     } finally {
       diag.restore();
     }
+  });
+});
+
+describe('one lifecycle action is one span with a bounded, content-free id', () => {
+  it('names the span by kind and carries kind, id, interrupted count and scope keys', async () => {
+    const h = setup();
+    const a = hostRun(h.lifecycle, DIR_A, 'run-1');
+    await h.lifecycle.action('instance_reload', { scopes: [DIR_A] }, async () => {
+      a.controller.abort();
+      await a.ended;
+    });
+    const actions = h.actionSpans();
+    expect(actions).toHaveLength(1);
+    const span = actions[0]!;
+    expect(span.name).toBe('lifecycle instance_reload');
+    expect(span.parentSpanContext).toBeUndefined();
+    const id = span.attributes['session_host.lifecycle.action.id'];
+    expect(id).toMatch(/^instance_reload-[0-9a-z]+-[0-9a-z]+$/);
+    expect(String(id).length).toBeLessThanOrEqual(64);
+    expect(String(id)).not.toContain('alice');
+    expect(span.attributes['session_host.lifecycle.kind']).toBe('instance_reload');
+    expect(span.attributes['session_host.lifecycle.runs_interrupted']).toBe(1);
+    expect(span.attributes['session_host.lifecycle.runs_omitted']).toBe(0);
+    expect(span.attributes['session_host.lifecycle.scope_keys']).toEqual([expectedKey(DIR_A)]);
+  });
+
+  it('gives every action its own id, even with the same kind in the same millisecond', () => {
+    const h = setup();
+    for (let i = 0; i < 50; i++) h.lifecycle.action('instance_dispose', () => undefined);
+    const ids = h.actionSpans().map((s) => s.attributes['session_host.lifecycle.action.id']);
+    expect(ids).toHaveLength(50);
+    expect(new Set(ids).size).toBe(50);
+  });
+
+  it('passes return values, sync throws and rejections through unchanged', async () => {
+    const h = setup();
+    expect(h.lifecycle.action('instance_reload', () => 42)).toBe(42);
+    const promise = Promise.resolve('done');
+    expect(h.lifecycle.action('instance_reload', () => promise)).toBe(promise);
+    const boom = new TypeError('could not reload /home/alice/projects/secret-alpha');
+    expect(() =>
+      h.lifecycle.action('instance_reload', () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    await expect(h.lifecycle.action('instance_dispose', async () => Promise.reject(boom))).rejects.toBe(boom);
+    const failed = h.actionSpans().filter((s) => s.status.code === SpanStatusCode.ERROR);
+    expect(failed).toHaveLength(2);
+    for (const span of failed) {
+      expect(span.attributes['error.type']).toBe('TypeError');
+      expect(span.attributes['session_host.lifecycle.outcome']).toBe('error');
+      expect(JSON.stringify(span.attributes) + (span.status.message ?? '')).not.toContain('alice');
+    }
+  });
+
+  it('ends an async action span before the caller continues', async () => {
+    const h = setup();
+    await h.lifecycle.action('instance_reload', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+    });
+    expect(h.actionSpans()).toHaveLength(1);
+  });
+
+  it('is a child of the host span active when it starts (e.g. the request that asked for it)', () => {
+    const h = setup();
+    const tracer = h.provider.getTracer('host');
+    tracer.startActiveSpan('POST /reload', (request) => {
+      h.lifecycle.action('instance_reload', () => undefined);
+      request.end();
+    });
+    const request = h.named('POST /reload')[0]!;
+    const action = h.actionSpans()[0]!;
+    expect(action.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    expect(action.spanContext().traceId).toBe(request.spanContext().traceId);
   });
 });
