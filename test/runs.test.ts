@@ -116,3 +116,18 @@ describe('an interrupt where the async context is lost', () => {
     expect(h.closedRunSpan('lost-1')!.attributes['session_host.close.provenance']).toBe('scope_registry');
   });
 });
+
+describe('gen_ai.conversation.id', () => {
+  it('is off by default, and when on carries the session id under the safe-id rule on the package\'s run span', () => {
+    const off = setup();
+    off.lifecycle.trackRun({ runId: 'r', sessionId: 'ses_1', scope: DIR_A }).end();
+    expect(off.runSpan('r').attributes['gen_ai.conversation.id']).toBeUndefined();
+    const on = setup({ recordConversationId: true });
+    on.lifecycle.trackRun({ runId: 'safe', sessionId: 'ses_1', scope: DIR_A }).end();
+    on.lifecycle.trackRun({ runId: 'unsafe', sessionId: 'sk-secret-session', scope: DIR_A }).end();
+    expect(on.runSpan('safe').attributes['gen_ai.conversation.id']).toBe('ses_1');
+    const hashed = on.runSpan('unsafe').attributes['gen_ai.conversation.id'];
+    expect(hashed).toMatch(/^h:[0-9a-f]{16}$/);
+    expect(hashed).toBe(on.runSpan('unsafe').attributes['session_host.session.id']);
+  });
+});
