@@ -1,0 +1,32 @@
+// Shared set-up of the Effect adapter tests: the in-memory harness, and small Effect programs.
+import { Effect, Fiber } from 'effect';
+import { setup as harness } from '../utils/harness.js';
+import { withBegin } from '../utils/begin-shim.js';
+
+export function setup() {
+  const h = harness();
+  return { ...h, lifecycle: withBegin(h.lifecycle) };
+}
+
+export type EffectHarness = ReturnType<typeof setup>;
+
+/** The effect version this project runs on: '4.0.0', or 'newest'. */
+export const EFFECT_UNDER_TEST = process.env.EFFECT_UNDER_TEST ?? 'newest';
+
+/** Lets every fiber that can make progress do so (forked fibers start on a later tick). */
+export const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)));
+
+/** A run body that works until it is interrupted. */
+export const forever = Effect.never;
+
+/** The classification and provenance the run span of `runId` records. */
+export function closeOf(h: EffectHarness, runId: string) {
+  const span = h.runSpan(runId);
+  return {
+    classification: span.attributes['session_host.close.classification'],
+    provenance: span.attributes['session_host.close.provenance'],
+    actionId: span.attributes['session_host.lifecycle.action.id'],
+  };
+}
+
+export { Fiber };
