@@ -88,7 +88,8 @@ export function instrumentEffectService<K extends string, S extends object>(
       throw new TypeError(`instrumentEffectService: the service has no method ${method}`);
     }
   }
-  const copy = Object.create(Object.getPrototypeOf(service) as object | null, Object.getOwnPropertyDescriptors(service)) as S;
+  const descriptors = Object.getOwnPropertyDescriptors(service) as Record<string, PropertyDescriptor>;
+  let copy: S | undefined;
   for (const [method, kind] of entries) {
     const original = (service as Record<string, Method>)[method]!;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
@@ -101,7 +102,8 @@ export function instrumentEffectService<K extends string, S extends object>(
     };
     Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: original.length, configurable: true });
-    Object.defineProperty(copy, method, { value: wrapped, writable: true, configurable: true, enumerable: true });
+    descriptors[method] = { value: wrapped, writable: true, configurable: true, enumerable: true };
   }
+  copy = Object.create(Object.getPrototypeOf(service) as object | null, descriptors) as S;
   return copy;
 }
