@@ -4,7 +4,7 @@
 import { context } from '@opentelemetry/api';
 import { Cause, Effect, Exit, type Fiber } from 'effect';
 import { CurrentLifecycleAction, openActionOf, type CarriedAction } from './carrier.js';
-import { describe, guarded, reportOnce } from './log.js';
+import { describe, guarded, nameOf, reportOnce } from './log.js';
 import { parentContextOf } from './parent-span.js';
 import type { ActionHandle, ActionOptions, ActionResult, EffectLifecycle } from './types.js';
 
@@ -30,7 +30,7 @@ function beginIn<K extends string>(
     if (outer !== undefined) return outer.handle.run(() => lifecycle.begin(kind, options));
     return context.with(parentContextOf(fiber), () => lifecycle.begin(kind, options));
   } catch (error) {
-    reportOnce('error', `begin failed (${error instanceof Error ? error.name : describe(error)}); the Effect runs untraced`);
+    reportOnce('error', `begin failed (${nameOf(error)}); the Effect runs untraced`);
     return undefined;
   }
 }
@@ -72,11 +72,13 @@ export function withLifecycleAction<K extends string>(
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self)) {
-      reportOnce('error', `withLifecycleAction(${String(kind).slice(0, 40)}) was given ${describe(self)}, not an Effect; passed through`);
+      const what = `withLifecycleAction(${String(kind).slice(0, 40)})`;
+      reportOnce('error', `${what} was given ${describe(self)}, not an Effect; passed through`);
       return self;
     }
     if (!isLifecycle(lifecycle)) {
-      reportOnce('error', `withLifecycleAction was given ${describe(lifecycle)} as the instrumentation; the Effect runs untraced`);
+      const what = describe(lifecycle);
+      reportOnce('error', `withLifecycleAction was given ${what} as the instrumentation; the Effect runs untraced`);
       return self;
     }
     return Effect.withFiber((fiber) => {
@@ -101,7 +103,8 @@ export function withActionHandle(
       reportOnce('error', `withActionHandle was given ${describe(self)}, not an Effect; passed through`);
       return self;
     }
-    if (typeof handle !== 'object' || handle === null || typeof handle.run !== 'function' || typeof handle.end !== 'function') {
+    const usable = typeof handle === 'object' && handle !== null;
+    if (!usable || typeof handle.run !== 'function' || typeof handle.end !== 'function') {
       reportOnce('error', `withActionHandle was given ${describe(handle)} as the handle; the Effect runs untraced`);
       return self;
     }

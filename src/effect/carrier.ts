@@ -19,7 +19,10 @@ export const CurrentLifecycleAction = Context.Reference<CarriedAction | undefine
 );
 
 /** The open action `fiber` carries for `lifecycle`, if any (an ended one explains nothing). */
-export function openActionOf(fiber: Fiber.Fiber<unknown, unknown> | undefined, lifecycle: object): CarriedAction | undefined {
+export function openActionOf(
+  fiber: Fiber.Fiber<unknown, unknown> | undefined,
+  lifecycle: object,
+): CarriedAction | undefined {
   if (fiber === undefined) return undefined;
   let carried: CarriedAction | undefined;
   try {

@@ -7,8 +7,11 @@
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
 import { SessionLifecycleInstrumentation } from '../index.js';
 import { currentFiber, inActionOf } from './carrier.js';
-import { describe, guarded, reportOnce } from './log.js';
+import { describe, guarded, nameOf, reportOnce } from './log.js';
 import type { EffectLifecycle, RunHandle, TrackRunOptions } from './types.js';
+
+/** A run's Effect, or a function of its handle that returns it. */
+export type RunBody<A, E, R> = Effect.Effect<A, E, R> | ((run: RunHandle) => Effect.Effect<A, E, R>);
 
 type InterruptUnsafe = (fiberId?: number, annotations?: Context.Context<never>) => void;
 
@@ -36,9 +39,11 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
     return original.call(this, fiberId, annotations);
   };
   try {
-    Object.defineProperty(fiber, 'interruptUnsafe', { value: observed, configurable: true, writable: true, enumerable: false });
+    const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
+    Object.defineProperty(fiber, 'interruptUnsafe', descriptor);
   } catch {
-    reportOnce('warn', 'a tracked fiber does not let its interrupts be observed; its interruption is attributed when it exits');
+    const problem = 'a tracked fiber does not let its interrupts be observed';
+    reportOnce('warn', `${problem}; its interruption is attributed when it exits`);
     return { observable: false, restore: () => {} };
   }
   return {
@@ -70,7 +75,8 @@ function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, observation: 
 }
 
 function isTracker(value: unknown): value is EffectLifecycle<never> {
-  return typeof value === 'object' && value !== null && typeof (value as { trackRun?: unknown }).trackRun === 'function';
+  if (typeof value !== 'object' || value === null) return false;
+  return typeof (value as { trackRun?: unknown }).trackRun === 'function';
 }
 
 let disabled: SessionLifecycleInstrumentation | undefined;
@@ -89,7 +95,7 @@ function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): 
   try {
     return lifecycle.trackRun(options);
   } catch (error) {
-    reportOnce('error', `trackRun threw (${error instanceof Error ? error.name : describe(error)}); the run is not tracked`);
+    reportOnce('error', `trackRun threw (${nameOf(error)}); the run is not tracked`);
     return undefined;
   }
 }
@@ -105,8 +111,8 @@ function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): 
 export function trackedRun(
   lifecycle: EffectLifecycle<never>,
   options: TrackRunOptions,
-): <A, E, R>(self: Effect.Effect<A, E, R> | ((run: RunHandle) => Effect.Effect<A, E, R>)) => Effect.Effect<A, E, R> {
-  return <A, E, R>(self: Effect.Effect<A, E, R> | ((run: RunHandle) => Effect.Effect<A, E, R>)): Effect.Effect<A, E, R> => {
+): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
+  return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self) && typeof self !== 'function') {
       reportOnce('error', `trackedRun was given ${describe(self)}, not an Effect; passed through`);
       return self;

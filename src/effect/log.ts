@@ -23,11 +23,16 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** The bounded name of a thrown value: an Error's name, else its type. */
+export function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name.slice(0, 40) : describe(error);
+}
+
 /** Runs a call into the instrumentation; a throw is reported, never passed to the host. */
 export function guarded(what: string, fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    reportOnce('error', `${what} threw (${error instanceof Error ? error.name : describe(error)}); ignored`);
+    reportOnce('error', `${what} threw (${nameOf(error)}); ignored`);
   }
 }

@@ -3,7 +3,7 @@
 // are values, often read-only: the wrapper returns a new service and leaves the original untouched.
 import { Effect } from 'effect';
 import { withLifecycleAction } from './action.js';
-import { describe, reportOnce } from './log.js';
+import { describe, nameOf, reportOnce } from './log.js';
 import type { ActionOptions, EffectLifecycle, EffectMethodKinds, EffectServiceOptions } from './types.js';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -30,13 +30,17 @@ function defaultScopes(args: readonly unknown[]): readonly string[] | undefined 
   return directory === undefined ? undefined : [directory];
 }
 
-function scopesOf(method: string, args: readonly unknown[], options: EffectServiceOptions | undefined): readonly string[] | undefined {
+type Args = readonly unknown[];
+
+type Options = EffectServiceOptions | undefined;
+
+function scopesOf(method: string, args: Args, options: Options): readonly string[] | undefined {
   if (options?.scopeOf === undefined) return defaultScopes(args);
   let scopes: unknown;
   try {
     scopes = options.scopeOf(method, args);
   } catch (error) {
-    reportOnce('error', `scopeOf threw for ${method} (${error instanceof Error ? error.name : describe(error)}); no scopes`);
+    reportOnce('error', `scopeOf threw for ${method} (${nameOf(error)}); no scopes`);
     return undefined;
   }
   if (scopes === undefined) return undefined;
@@ -46,13 +50,13 @@ function scopesOf(method: string, args: readonly unknown[], options: EffectServi
   return undefined;
 }
 
-function callOptions(method: string, args: readonly unknown[], options: EffectServiceOptions | undefined): ActionOptions {
+function callOptions(method: string, args: Args, options: Options): ActionOptions {
   const scopes = scopesOf(method, args, options);
   let extra: Pick<ActionOptions, 'reason' | 'origin'> | undefined;
   try {
     extra = options?.actionOptionsOf?.(method, args);
   } catch (error) {
-    reportOnce('error', `actionOptionsOf threw for ${method} (${error instanceof Error ? error.name : describe(error)}); ignored`);
+    reportOnce('error', `actionOptionsOf threw for ${method} (${nameOf(error)}); ignored`);
   }
   const result: ActionOptions = {};
   if (scopes !== undefined) result.scopes = scopes;
@@ -95,7 +99,8 @@ export function instrumentEffectService<K extends string, S extends object>(
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       const value = original.apply(this === copy ? service : this, args);
       if (!Effect.isEffect(value)) {
-        reportOnce('warn', `instrumentEffectService: ${method} returned ${describe(value)}, not an Effect; passed through`);
+        const what = `instrumentEffectService: ${method} returned ${describe(value)}`;
+        reportOnce('warn', `${what}, not an Effect; passed through`);
         return value;
       }
       return withLifecycleAction(lifecycle, kind as K, callOptions(method, args, options))(value);

@@ -22,8 +22,11 @@ export interface EffectServiceOptions {
    */
   scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
   /** The call's bounded `reason` and `origin` tokens (e.g. `config_change`, `http`). */
-  actionOptionsOf?: ((methodName: string, args: readonly unknown[]) => Pick<ActionOptions, 'reason' | 'origin'> | undefined) | undefined;
+  actionOptionsOf?: ((methodName: string, args: readonly unknown[]) => CallTokens | undefined) | undefined;
 }
+
+/** The bounded tokens of one call: why (`config_change`, `idle`) and who asked (`http`, `timer`). */
+export type CallTokens = Pick<ActionOptions, 'reason' | 'origin'>;
 
 /** Which methods of an Effect service are lifecycle actions, and of which kind. */
 export type EffectMethodKinds<S, K extends string> = {

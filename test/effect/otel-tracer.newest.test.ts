@@ -8,9 +8,8 @@ import { closeOf, setup, settle } from './setup.js';
 describe('with Effect’s OpenTelemetry tracer (@effect/opentelemetry)', () => {
   it('nests the action span under the host’s current Effect span and keeps the attribution', async () => {
     const h = setup();
-    const tracing = OtelTracer.layerWithoutOtelTracer.pipe(
-      Layer.provideMerge(Layer.succeed(OtelTracer.OtelTracer, h.provider.getTracer('host'))),
-    );
+    // The wiring docs/effect.md gives: one TracerProvider for the lifecycle and for Effect's tracer.
+    const tracing = OtelTracer.layer.pipe(Layer.provide(Layer.succeed(OtelTracer.OtelTracerProvider, h.provider)));
     await Effect.runPromise(
       Effect.gen(function* () {
         const run = yield* Effect.forkChild(trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a' })(Effect.never));
