@@ -94,3 +94,16 @@ void store; void c; void n; void t;
     expect(readdirSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'dist'))).toContain('index.d.ts');
   });
 });
+
+describe('the otel-session-lifecycle/effect entry in the tarball', () => {
+  it('ships, and leaves the main entry loadable when effect (an optional peer) is not installed', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/effect/index.js', 'dist/effect/index.d.ts']));
+    writeFileSync(
+      join(consumer, 'no-effect.mjs'),
+      `const main = await import('otel-session-lifecycle');
+console.log(typeof main.SessionLifecycleInstrumentation);
+await import('otel-session-lifecycle/effect').then(() => console.log('loaded'), (e) => console.log(e.code, /'effect'/.test(e.message)));`,
+    );
+    expect(run('node', ['no-effect.mjs'], consumer).trim().split('\n')).toEqual(['function', 'ERR_MODULE_NOT_FOUND true']);
+  });
+});
