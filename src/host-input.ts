@@ -1,5 +1,6 @@
 // Guarded reads of anything a host hands in: a getter that throws, a revoked proxy or a value of
 // the wrong type reads as absent, never as an exception in host code.
+import type { Span } from '@opentelemetry/api';
 
 /** Reads one property, treating a throwing getter (or a revoked proxy) as absent. */
 export function readProperty(value: object, name: string | symbol): unknown {
@@ -20,4 +21,95 @@ export function countOption(value: unknown, fallback: number): { value: number; 
   if (value === undefined) return { value: fallback };
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { value };
   return { value: fallback, problem: `expected a non-negative integer, using ${fallback}` };
+}
+
+/** A bounded copy of an array the host handed in; `undefined` for a non-array or one that cannot be read. */
+export function readArray(value: unknown, max = 10_000): unknown[] | undefined {
+  try {
+    return Array.isArray(value) ? (value as unknown[]).slice(0, max) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isSpan(value: unknown): value is Span {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof readProperty(value, 'spanContext') === 'function' &&
+    typeof readProperty(value, 'setAttributes') === 'function'
+  );
+}
+
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof readProperty(value, 'aborted') === 'boolean' &&
+    typeof readProperty(value, 'addEventListener') === 'function'
+  );
+}
+
+const promiseThen = Promise.prototype.then;
+
+/**
+ * Observes a native promise's settlement with the intrinsic `then` (so a subclass's own `then` is
+ * not called by us); `false` for anything else. A thenable that is not a native promise is never
+ * touched: calling its `then` could run a lazy thenable's work a second time.
+ */
+export function observeSettlement(value: unknown, onFulfilled: () => void, onRejected: (e: unknown) => void): boolean {
+  if (!(value instanceof Promise)) return false;
+  try {
+    promiseThen.call(value, onFulfilled, onRejected);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The trackRun options, read once; a getter that throws reads as absent. */
+export interface RawRunOptions {
+  runId?: unknown;
+  sessionId?: unknown;
+  scope?: unknown;
+  signal?: unknown;
+  span?: unknown;
+  endSpan?: unknown;
+}
+
+export function readRunOptions(options: unknown): RawRunOptions {
+  if (typeof options !== 'object' || options === null) return {};
+  try {
+    const { runId, sessionId, scope, signal, span, endSpan } = options as RawRunOptions;
+    return { runId, sessionId, scope, signal, span, endSpan };
+  } catch {
+    const field = (name: keyof RawRunOptions) => readOption(options, name);
+    return {
+      runId: field('runId'),
+      sessionId: field('sessionId'),
+      scope: field('scope'),
+      signal: field('signal'),
+      span: field('span'),
+      endSpan: field('endSpan'),
+    };
+  }
+}
+
+/**
+ * The raw scopes in a value a host passes to a lifecycle call: a directory string, an object with a
+ * string `directory` (a context object), or an array of those. Anything else names no scope.
+ */
+export function scopesIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  const items = readArray(value, 4096);
+  const scopes: string[] = [];
+  for (const item of items ?? [value]) {
+    if (typeof item === 'string') {
+      if (items !== undefined) scopes.push(item);
+    } else {
+      const directory = readOption(item, 'directory');
+      if (typeof directory === 'string') scopes.push(directory);
+    }
+  }
+  return scopes;
 }

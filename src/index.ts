@@ -16,15 +16,18 @@ export {
 } from './core/classification.js';
 export * from './semconv.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+export { lifecycleClose, userCancel } from './reasons.js';
+export type { LifecycleSnapshot, SnapshotClose } from './core/snapshot.js';
 export type {
+  ActionHandle,
   ActionInfo,
   ActionOptions,
+  ActionResult,
   BuiltInLifecycleKind,
   CloseClassification,
   InstrumentStoreOptions,
   InterruptMeta,
   LifecycleKind,
-  LifecycleSnapshot,
   ProvenanceSource,
   RunCloseInfo,
   RunEndOptions,
@@ -32,7 +35,6 @@ export type {
   RecordedOutcome,
   RunOutcome,
   SessionLifecycleConfig,
-  SnapshotClose,
   StoreMethodKinds,
   TrackRunOptions,
 } from './types.js';

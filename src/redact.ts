@@ -3,10 +3,13 @@
 import { createHash } from 'node:crypto';
 import { readProperty } from './host-input.js';
 
-export const MAX_ID_LENGTH = 128;
-// A safe id: a bounded token that is not shaped like a credential (API keys sk-, pk-, rk-;
-// GitHub and Slack tokens; AWS access keys; JWTs), which are hashed like any other unsafe id.
-const SAFE_ID_PATTERN = /^(?![spr]k[-_]|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|eyJ)[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/i;
+// A safe id: a UUID, a ULID, or a short token of [A-Za-z0-9_-] (`run_01HZX3K9`, `ses-42`), that does
+// not start like a credential. Anything else (paths, e-mail addresses, long tokens, API keys, JWTs)
+// is sent as a hash.
+const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+const CREDENTIAL_PREFIX =
+  /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
+const SAME_AS_LAST = { raw: '', bounded: '' };
 const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
 
@@ -21,10 +24,13 @@ function sha256Hex16(value: string): string {
  * `invalid`.
  */
 export function boundedId(value: unknown): string {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (typeof value !== 'string') return 'invalid';
-  if (SAFE_ID_PATTERN.test(value)) return value;
-  return `h:${sha256Hex16(value)}`;
+  if (typeof value !== 'string') return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : 'invalid';
+  // Session ids repeat run after run: the last answer is kept.
+  if (value === SAME_AS_LAST.raw) return SAME_AS_LAST.bounded;
+  const bounded = SAFE_ID_PATTERN.test(value) && !CREDENTIAL_PREFIX.test(value) ? value : `h:${sha256Hex16(value)}`;
+  SAME_AS_LAST.raw = value;
+  SAME_AS_LAST.bounded = bounded;
+  return bounded;
 }
 
 /** `h:<16 hex>`: the form an unsafe run or session id takes on the wire. */
@@ -75,6 +81,12 @@ export function errorFingerprint(error: unknown): string {
   if (error === null || (typeof error !== 'object' && typeof error !== 'function')) return '_OTHER';
   const name = readProperty(error, 'name');
   const code = readProperty(error, 'code');
-  const base = typeof name === 'string' && ERROR_NAME_PATTERN.test(name) ? name : '_OTHER';
+  let base = typeof name === 'string' && ERROR_NAME_PATTERN.test(name) ? name : undefined;
+  if (base === undefined) {
+    // No safe name of its own: the bounded name of its class, when that is an error-class token.
+    const ctor = readProperty(error, 'constructor');
+    const ctorName = typeof ctor === 'function' ? readProperty(ctor, 'name') : undefined;
+    base = typeof ctorName === 'string' && ERROR_NAME_PATTERN.test(ctorName) ? ctorName : '_OTHER';
+  }
   return typeof code === 'string' && ERROR_CODE_PATTERN.test(code) ? `${base}:${code}` : base;
 }

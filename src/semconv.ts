@@ -12,6 +12,14 @@ export const ATTR_RUNS_OMITTED = 'session_host.lifecycle.runs_omitted';
 export const ATTR_SCOPE_KEYS = 'session_host.lifecycle.scope_keys';
 export const ATTR_SCOPE_KEYS_OMITTED = 'session_host.lifecycle.scope_keys_omitted';
 export const ATTR_ACTION_OUTCOME = 'session_host.lifecycle.outcome';
+/** Why the action ran: a bounded token from the host (`config_change`, `idle`, ...). */
+export const ATTR_ACTION_REASON = 'session_host.lifecycle.reason';
+/** Who asked for it: a bounded token from the host (`http`, `signal`, `timer`, ...). */
+export const ATTR_ACTION_ORIGIN = 'session_host.lifecycle.origin';
+/** `true` when the action did not settle within `maxActionAgeMs` and the package ended it. */
+export const ATTR_ACTION_TIMED_OUT = 'session_host.lifecycle.timed_out';
+/** The kind recorded for an action whose kind the host did not declare. */
+export const UNKNOWN_KIND = 'unknown_kind';
 
 export const ATTR_RUN_ID = 'session_host.run.id';
 export const ATTR_SESSION_ID = 'session_host.session.id';
@@ -23,6 +31,11 @@ export const ATTR_CLOSE_CLASSIFICATION = 'session_host.close.classification';
 export const ATTR_CLOSE_SUMMARY_KEY = 'session_host.close.summary_key';
 export const ATTR_CLOSE_PROVENANCE = 'session_host.close.provenance';
 export const ATTR_CLOSE_MISSING_PROVENANCE = 'session_host.close.missing_provenance';
+/** `true` when the close was attributed to an action that had already ended (a late report). */
+export const ATTR_CLOSE_LATE = 'session_host.close.late';
+
+/** The GenAI semantic conventions' session key, on run spans when `recordConversationId` is on. */
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 
 /** On a span link: what the linked span is to this one (`closed_run` or `closed_by`). */
 export const ATTR_LINK_RELATION = 'session_host.link.relation';

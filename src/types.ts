@@ -1,4 +1,5 @@
-// Public configuration, option, handle and hook types. Internal types live beside their code.
+// Public configuration, option, handle and hook types. Internal types live beside their code; the
+// snapshot's shapes live in core/snapshot.ts and the set-up's in sdk/types.ts.
 import type { Span } from '@opentelemetry/api';
 
 /** The lifecycle kinds every host has. */
@@ -9,10 +10,10 @@ export type BuiltInLifecycleKind =
   | 'instance_dispose_all';
 
 /**
- * A built-in kind, or a host-defined token matching `/^[a-z][a-z0-9_]{0,39}$/`
- * (e.g. `idle_eviction`). Anything else is rejected.
+ * A built-in kind, or one of the kinds the host declared in `config.kinds` (`K`). An undeclared
+ * kind does not compile; at run time it is recorded as `unknown_kind` and reported on diag.
  */
-export type LifecycleKind = BuiltInLifecycleKind | (string & {});
+export type LifecycleKind<K extends string = never> = BuiltInLifecycleKind | K;
 
 /** Why a run ended. */
 export type CloseClassification =
@@ -25,8 +26,12 @@ export type CloseClassification =
   | 'unknown_scope_close'
   | 'abandoned';
 
-/** How the action that closed a run was found. */
-export type ProvenanceSource = 'context' | 'scope_registry' | 'none';
+/**
+ * How the action that closed a run was found: `context` (open in the aborting async context),
+ * `scope_registry` (registered on the run's scope, or recently closed it), `explicit` (the host
+ * named it with `closedBy`), `none`.
+ */
+export type ProvenanceSource = 'context' | 'scope_registry' | 'explicit' | 'none';
 
 /** What the host says about how a run ended. */
 export type RunOutcome = 'completed' | 'error' | 'user_cancel';
@@ -42,6 +47,8 @@ export interface ActionInfo {
   readonly runsOmitted: number;
   readonly scopeKeys: readonly string[];
   readonly outcome: 'ok' | 'error';
+  /** The action did not settle within `maxActionAgeMs` and was ended by the package. */
+  readonly timedOut: boolean;
 }
 
 /** Handed to `runCloseHook` when a run ends (not for a host span that already ended). Bounded, content-free. */
@@ -54,72 +61,126 @@ export interface RunCloseInfo {
   readonly provenance: ProvenanceSource | undefined;
   readonly actionId: string | undefined;
   readonly kind: string | undefined;
+  /** Attributed to an action that had already ended (a late, victim-side report). */
+  readonly late: boolean;
 }
 
-export interface SessionLifecycleConfig {
+export interface SessionLifecycleConfig<K extends string = never> {
   /** Start enabled (default `true`). */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
+  /**
+   * The host's own lifecycle kinds, besides the built-in ones: tokens matching
+   * `/^[a-z][a-z0-9_]{0,39}$/` (e.g. `['idle_eviction']`). Actions of any other kind still run, and
+   * are recorded as `unknown_kind`.
+   */
+  kinds?: readonly K[] | undefined;
   /**
    * At most this many `run closed` child spans per action (default 1,000, well under Jaeger's
    * 2,000-span comfort and Tempo's 5 MB trace limit). Past it the action counts omitted runs in
    * `session_host.lifecycle.runs_omitted`; each run's own span still gets the action id and link.
    */
-  maxClosedRunSpansPerAction?: number;
+  maxClosedRunSpansPerAction?: number | undefined;
   /** At most this many scope keys on an action span (default 64). */
-  maxScopeKeysPerAction?: number;
+  maxScopeKeysPerAction?: number | undefined;
   /** How many recent closes `snapshot()` keeps, in a ring buffer (default 100, 0 keeps none). */
-  recentCloses?: number;
+  recentCloses?: number | undefined;
   /**
    * A run that was interrupted but that the host has not ended this many ms later is ended by
    * the package: it keeps its close classification, with summary key
    * `<classification>.end_not_observed` and outcome `abandoned` (default 30,000; 0 turns it off).
    */
-  interruptGraceMs?: number;
+  interruptGraceMs?: number | undefined;
   /**
    * A run neither interrupted nor ended this many ms after `trackRun` is ended by the package as
    * `abandoned` (`abandoned.max_age_exceeded`). Default 0: off.
    */
-  maxRunAgeMs?: number;
+  maxRunAgeMs?: number | undefined;
+  /**
+   * For this many ms after an action ends, an interrupt of a run that was in a scope the action
+   * closed is still attributed to it (a late report, `session_host.close.late`). Default 60,000;
+   * 0 turns it off.
+   */
+  lateCloseWindowMs?: number | undefined;
+  /**
+   * An action whose work has not settled this many ms after it began is ended by the package
+   * (`session_host.lifecycle.timed_out`), releasing its scopes; the host's work is untouched.
+   * Default 600,000 (10 minutes); 0 turns it off.
+   */
+  maxActionAgeMs?: number | undefined;
+  /**
+   * Also record the session id as `gen_ai.conversation.id` on the run spans the package starts,
+   * under the same safe-id rule as `session_host.session.id` (default `false`).
+   */
+  recordConversationId?: boolean | undefined;
   /** Called (guarded) with the action span just before it ends. */
-  actionHook?: (span: Span, info: ActionInfo) => void;
+  actionHook?: ((span: Span, info: ActionInfo) => void) | undefined;
   /** Called (guarded) with the run's span once its close is recorded on it, before it ends. */
-  runCloseHook?: (span: Span, info: RunCloseInfo) => void;
+  runCloseHook?: ((span: Span, info: RunCloseInfo) => void) | undefined;
 }
 
-/** Options of one `action()` call. */
+/** Options of one action. */
 export interface ActionOptions {
   /** Raw scopes (directories) the action targets: registered so a lost context still attributes. */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
+  /** Why: a bounded token such as `config_change` or `idle` (`session_host.lifecycle.reason`). */
+  reason?: string | undefined;
+  /** Who asked: a bounded token such as `http`, `signal` or `timer` (`session_host.lifecycle.origin`). */
+  origin?: string | undefined;
+}
+
+/** How an action ended, for `ActionHandle.end`. */
+export interface ActionResult {
+  /** The action failed with this error (reduced to a fingerprint). */
+  error?: unknown;
+}
+
+/**
+ * One lifecycle action that spans more than one call: `begin` returns it, `run` runs code inside
+ * it, `end` ends it. Every method is safe to call any number of times and never throws.
+ */
+export interface ActionHandle {
+  /** The action id, as on the span: hand it to callers that asked for the action. */
+  readonly id: string;
+  /** Runs `fn` with this action active in its async context; after `end`, just runs `fn`. */
+  run<T>(fn: () => T): T;
+  /** `fn`, bound to run inside this action whenever it is called. */
+  bind<F extends (...args: never[]) => unknown>(fn: F): F;
+  /** Ends the action once every call it joined has settled (idempotent). */
+  end(result?: ActionResult): void;
 }
 
 export interface TrackRunOptions {
-  /** The host's run id: kept if it is a safe token, else sent as `h:<16 hex>`. */
+  /** The host's run id: kept if it is a safe id, else sent as `h:<16 hex>`. */
   runId: string;
   /** The host's session id, under the same rule as `runId`. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The raw scope (directory) the run lives in. Never exported: only its `dir:<16 hex>` key. */
   scope: string;
   /** The signal the host aborts to stop the run; its abort event is the interrupt. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The host's own span for the run (e.g. `invoke_agent`): annotated instead of a new `run` span. */
-  span?: Span;
+  span?: Span | undefined;
   /** With `span`: also end that span when the run ends (default `false`: the host owns it). */
-  endSpan?: boolean;
+  endSpan?: boolean | undefined;
 }
 
 export interface RunEndOptions {
-  /** Default `completed`. A run that a lifecycle action interrupted keeps that classification. */
-  outcome?: RunOutcome;
+  /** Default `completed`. A run that an open lifecycle action interrupted keeps that classification. */
+  outcome?: RunOutcome | undefined;
   /** Reduced to a fingerprint (error name/code tokens); its message is never read. */
   error?: unknown;
+  /** The id of the action that closed the run, when the host knows it (e.g. from `activeActionId()`). */
+  closedBy?: string | undefined;
 }
 
 export interface InterruptMeta {
   /**
-   * The interrupt is a user's cancel. Classified `user_cancel` unless an action is active in
-   * the calling context (a lifecycle close wins).
+   * The interrupt is a user's cancel. Classified `user_cancel` unless an action is open in the
+   * calling context (a lifecycle close wins).
    */
-  userCancel?: boolean;
+  userCancel?: boolean | undefined;
+  /** The id of the action that closed the run, when the host knows it. */
+  closedBy?: string | undefined;
 }
 
 /** A tracked run. Every method is safe to call any number of times and never throws. */
@@ -141,57 +202,19 @@ export interface RunHandle {
 }
 
 /** Which methods of a store are lifecycle actions, and of which kind. */
-export type StoreMethodKinds<T> = {
-  [K in keyof T]?: T[K] extends (...args: never[]) => unknown ? LifecycleKind : never;
+export type StoreMethodKinds<T, K extends string = never> = {
+  [M in keyof T]?: T[M] extends (...args: never[]) => unknown ? LifecycleKind<K> : never;
 };
 
 export interface InstrumentStoreOptions {
   /**
-   * The raw scopes (directories) a call targets, from its method name and arguments. Default:
-   * the first argument when it is a string (`reload(dir)`, `dispose(dir)`), else none.
+   * The raw scopes (directories) a call targets, from its method name and arguments. Default: from
+   * the first argument, when it is a directory string, an object with a string `directory`
+   * (`dispose(ctx)`, `reload({ directory })`), or an array of those; else none.
    */
-  scopeOf?: (methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined;
-}
-
-/** One run close as the diagnostics snapshot keeps it. */
-export interface SnapshotClose {
-  /** ISO time of the close. */
-  readonly at: string;
-  readonly run_id: string;
-  readonly session_id?: string;
-  readonly scope_key: string;
-  readonly classification: CloseClassification;
-  readonly summary_key: string;
-  readonly outcome: RecordedOutcome;
-  readonly provenance?: ProvenanceSource;
-  readonly action_id?: string;
-  readonly kind?: string;
-  /** From trackRun to end. */
-  readonly run_duration_ms: number;
-  /** From the interrupt to end: how long the run took to stop. */
-  readonly stop_duration_ms?: number;
-}
-
-/** `lifecycle.snapshot()`: versioned, JSON-serializable, bounded, content-free. */
-export interface LifecycleSnapshot {
-  readonly schema_version: 1;
-  readonly package: { readonly name: string; readonly version: string };
-  readonly enabled: boolean;
-  readonly taken_at: string;
-  /** When counting started (the instrumentation's creation). */
-  readonly since: string;
-  readonly in_flight: { readonly actions: number; readonly runs: number; readonly scopes: number; readonly scope_registrations: number };
-  /** At most 50, oldest first. */
-  readonly active_actions: ReadonlyArray<{
-    readonly action_id: string;
-    readonly kind: string;
-    readonly age_ms: number;
-    readonly runs_interrupted: number;
-    readonly scope_keys: number;
-  }>;
-  /** The last `recentCloses` closes (config, default 100), oldest first. */
-  readonly recent_closes: readonly SnapshotClose[];
-  readonly closes_by_classification: Readonly<Record<CloseClassification, number>>;
-  /** Actions started, by kind (at most 64 kinds; the rest under `_other`). */
-  readonly actions_by_kind: Readonly<Record<string, number>>;
+  scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
+  /** The bounded reason and origin of a call (see `ActionOptions`), from its method name and arguments. */
+  detailsOf?:
+    | ((methodName: string, args: readonly unknown[]) => Pick<ActionOptions, 'reason' | 'origin'> | undefined)
+    | undefined;
 }

@@ -13,7 +13,8 @@ describe('bounds', () => {
       expect(boundedId(unsafe)).toBe(`h:${h16(unsafe)}`);
       expect(hashId(unsafe)).toBe(boundedId(unsafe));
     }
-    expect(boundedId('x'.repeat(128))).toBe('x'.repeat(128));
+    expect(boundedId('x'.repeat(48))).toBe('x'.repeat(48));
+    expect(boundedId('x'.repeat(49))).toBe(hashId('x'.repeat(49)));
     for (const wrong of [undefined, null, {}, 1.5, Symbol('s'), () => 1]) expect(boundedId(wrong)).toBe('invalid');
   });
 
@@ -23,7 +24,9 @@ describe('bounds', () => {
     expect(errorFingerprint(new DOMException('m', 'AbortError'))).toBe('AbortError');
     expect(errorFingerprint(Object.assign(new Error('m'), { code: 'ECONNRESET' }))).toBe('Error:ECONNRESET');
     expect(errorFingerprint(Object.assign(new Error('m'), { code: 'econnreset /home' }))).toBe('Error');
-    expect(errorFingerprint(Object.assign(new Error('m'), { name: 'Failure at /home/x' }))).toBe('_OTHER');
+    // An unsafe name gives way to the bounded name of the error's class.
+    expect(errorFingerprint(Object.assign(new Error('m'), { name: 'Failure at /home/x' }))).toBe('Error');
+    expect(errorFingerprint(Object.assign(Object.create(null) as object, { name: 'Failure at /home/x' }))).toBe('_OTHER');
     expect(errorFingerprint('a string with /home/x')).toBe('_OTHER');
     expect(errorFingerprint(undefined)).toBe('_OTHER');
     const hostile = Object.defineProperty({}, 'name', { get: () => { throw new Error('getter'); } });

@@ -62,6 +62,7 @@ describe('OpenTelemetry instrumentation conventions', () => {
         runsOmitted: 0,
         scopeKeys: [key],
         outcome: 'ok',
+        timedOut: false,
       },
     ]);
     expect(closes).toEqual([
@@ -74,6 +75,7 @@ describe('OpenTelemetry instrumentation conventions', () => {
         provenance: 'context',
         actionId: actions[0]!.actionId,
         kind: 'instance_dispose',
+        late: false,
       },
     ]);
     expect(h.actionSpans()[0]!.attributes['deploy.id']).toBe('d-7');

@@ -383,9 +383,9 @@ describe('7. classification vocabulary and precedence', () => {
     expect(summaryKeyOf('local_instance_reload', true)).toBe('local_instance_reload.end_not_observed');
   });
 
-  it('maps every kind to its classification', () => {
-    const h = setup();
-    const kinds = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'constructor', 'idle_eviction'];
+  it('maps every kind to its classification; an undeclared kind explains nothing', () => {
+    const h = setup({ kinds: ['constructor', 'idle_eviction'] });
+    const kinds = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'constructor', 'idle_eviction', 'instance_dispse'];
     for (const kind of kinds) {
       const run = h.lifecycle.trackRun({ runId: `k-${kind}`, scope: DIR_A });
       h.lifecycle.action(kind, () => run.interrupted());
@@ -399,7 +399,11 @@ describe('7. classification vocabulary and precedence', () => {
       'local_instance_dispose',
       'known_lifecycle_close',
       'known_lifecycle_close',
+      'unknown_scope_close',
     ]);
+    const typo = h.runSpan('k-instance_dispse').attributes;
+    expect(typo['session_host.lifecycle.kind']).toBe('unknown_kind');
+    expect(typo['session_host.close.summary_key']).toBe('unknown_scope_close.undeclared_kind');
   });
 
   it('a scope close wins over an error recorded before it and an error reported after it', () => {
@@ -499,7 +503,7 @@ describe('8. no raw scope or message on the wire; bounded values', () => {
     const hashedSecret = 'h:' + createHash('sha256').update(secret).digest('hex').slice(0, 16);
     expect(h.named('run').map((s) => s.attributes['session_host.run.id'])).toContain(hashedSecret);
     const hashedPath = 'h:' + createHash('sha256').update('/home/alice/run').digest('hex').slice(0, 16);
-    expect(h.runSpan(hashedPath).attributes['session_host.run.error.fingerprint']).toBe('_OTHER:ENOENT');
+    expect(h.runSpan(hashedPath).attributes['session_host.run.error.fingerprint']).toBe('Error:ENOENT');
   });
 });
 
@@ -564,8 +568,8 @@ describe('10. nothing retained, nothing thrown into the host', () => {
       });
       expect(h.actionSpans()).toHaveLength(1);
       expect(h.runSpan('hooked').attributes['session_host.close.classification']).toBe('local_instance_reload');
-      expect(diag.lines.some((l) => l.includes('actionHook threw'))).toBe(true);
-      expect(diag.lines.some((l) => l.includes('runCloseHook threw'))).toBe(true);
+      expect(diag.lines.some((l) => l.includes('actionHook failed'))).toBe(true);
+      expect(diag.lines.some((l) => l.includes('runCloseHook failed'))).toBe(true);
       expect(diag.lines.join('\n')).not.toContain('alice');
     } finally {
       diag.restore();
@@ -600,16 +604,18 @@ describe('10. nothing retained, nothing thrown into the host', () => {
     }
   });
 
-  it('rejects a bad kind with a clear diag error, and still runs the host operation', () => {
+  it('records a bad or undeclared kind as unknown_kind with one diag error per value, and still runs the host operation', () => {
     const diag = captureDiag();
     try {
       const h = setup();
-      for (const kind of ['Instance Reload', '', 'x'.repeat(41), '9lives', `reload ${DIR_A}`]) {
+      for (const kind of ['Instance Reload', '', 'x'.repeat(41), '9lives', `reload ${DIR_A}`, 'instance_dispse', 'instance_dispse']) {
         expect(h.lifecycle.action(kind, () => 'ran')).toBe('ran');
       }
-      expect(h.actionSpans()).toHaveLength(0);
-      const errors = diag.lines.filter((l) => l.includes('invalid lifecycle kind'));
-      expect(errors).toHaveLength(5);
+      expect(h.actionSpans().map((s) => s.attributes['session_host.lifecycle.kind'])).toEqual(Array(7).fill('unknown_kind'));
+      const errors = diag.lines.filter((l) => l.includes('undeclared lifecycle kind'));
+      // One per distinct value; values that are not tokens are named by type and length only.
+      expect(errors).toHaveLength(6);
+      expect(errors.some((l) => l.includes("'instance_dispse'") && l.includes('instance_dispose_all'))).toBe(true);
       expect(diag.lines.join('\n')).not.toContain('alice');
     } finally {
       diag.restore();

@@ -50,9 +50,9 @@ describe('no user content leaves the process', () => {
       expect(host.stdout).toContain('SNAPSHOT {"schema_version":1');
       expect(host.stdout).toContain('HOOKINFO [{');
       const diag = `${host.stdout}\n${host.stderr}`;
-      expect(diag).toContain('actionHook threw');
-      expect(diag).toContain('runCloseHook threw');
-      expect(diag).toContain('invalid lifecycle kind');
+      expect(diag).toContain('actionHook failed');
+      expect(diag).toContain('runCloseHook failed');
+      expect(diag).toContain('undeclared lifecycle kind');
       for (const canary of CANARIES) {
         expect(wire, `on the wire: ${canary}`).not.toContain(canary);
         expect(diag, `in the process output: ${canary}`).not.toContain(canary);

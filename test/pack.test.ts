@@ -92,7 +92,7 @@ void store; void c; void n; void t;
     writeFileSync(join(consumer, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }));
     expect(() => run('node', [TSC, '-p', 'tsconfig.bad.json'], consumer)).toThrow();
     expect(readdirSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'dist'))).toContain('index.d.ts');
-  });
+  }, 120_000);
 });
 
 describe('the otel-session-lifecycle/effect entry in the tarball', () => {

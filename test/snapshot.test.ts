@@ -71,7 +71,7 @@ describe('snapshot()', () => {
   it('bounds the kinds it counts, the actions it lists, and its size', async () => {
     const diag = captureDiag();
     try {
-      const h = setup({ recentCloses: 10_000_000 });
+      const h = setup({ recentCloses: 10_000_000, kinds: Array.from({ length: 100 }, (_, i) => `kind_${i}`) });
       expect(diag.lines.filter((l) => l.includes('recentCloses: at most 10000'))).toHaveLength(1);
       for (let i = 0; i < 100; i++) h.lifecycle.action(`kind_${i}`, () => undefined);
       const gates = Array.from({ length: 60 }, () => gate());

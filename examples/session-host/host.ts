@@ -10,7 +10,7 @@ import type { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import { InstanceStore } from '../instance-store.js';
 
 export interface SessionHostOptions {
-  lifecycle: SessionLifecycleInstrumentation;
+  lifecycle: SessionLifecycleInstrumentation<string>;
   /** Port on 127.0.0.1 (default: an ephemeral one). */
   port?: number;
 }

@@ -1,5 +1,7 @@
 // The close vocabulary: which classification a run gets, its summary key, and its span status.
 import { SpanStatusCode } from '@opentelemetry/api';
+import { readArray } from '../host-input.js';
+import { UNKNOWN_KIND } from '../semconv.js';
 import type { BuiltInLifecycleKind, CloseClassification, RunOutcome } from '../types.js';
 
 const BUILT_IN_KINDS = new Map<string, CloseClassification>([
@@ -27,9 +29,13 @@ export const CLOSE_CLASSIFICATIONS: readonly CloseClassification[] = [
   'abandoned',
 ];
 
-/** The classification of a run closed by an action of this (already validated) kind. */
+/**
+ * The classification of a run closed by an action of this (already checked) kind: the built-in
+ * ones, `known_lifecycle_close` for a declared kind, and `unknown_scope_close` for `unknown_kind`
+ * (an undeclared kind explains nothing an operator can trust).
+ */
 export function classificationForKind(kind: string): CloseClassification {
-  return BUILT_IN_KINDS.get(kind) ?? 'known_lifecycle_close';
+  return BUILT_IN_KINDS.get(kind) ?? (kind === UNKNOWN_KIND ? 'unknown_scope_close' : 'known_lifecycle_close');
 }
 
 const OUTCOME_CLASSIFICATION: Record<RunOutcome, CloseClassification> = {
@@ -57,9 +63,17 @@ const SUMMARY_KEYS: Record<CloseClassification, string> = {
   abandoned: 'abandoned.max_age_exceeded',
 };
 
-/** `<classification>.<suffix>`; an interrupted run the package had to end is `.end_not_observed`. */
-export function summaryKeyOf(classification: CloseClassification, endNotObserved = false): string {
-  return endNotObserved ? `${classification}.end_not_observed` : SUMMARY_KEYS[classification];
+/** Why a summary key departs from its classification's usual suffix. */
+export type SummaryDetail = 'end_not_observed' | 'undeclared_kind';
+
+/**
+ * `<classification>.<suffix>`; an interrupted run the package had to end is `.end_not_observed`, a
+ * close by an action of an undeclared kind `.undeclared_kind`.
+ */
+export function summaryKeyOf(classification: CloseClassification, detail?: SummaryDetail | boolean): string {
+  if (detail === true || detail === 'end_not_observed') return `${classification}.end_not_observed`;
+  if (detail === 'undeclared_kind') return `${classification}.undeclared_kind`;
+  return SUMMARY_KEYS[classification];
 }
 
 /**
@@ -79,15 +93,58 @@ export function statusOf(classification: CloseClassification): { code: SpanStatu
 
 const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 
-/** `true` when `kind` is a built-in kind or a valid host-defined token. */
+/** `true` when `kind` is a token a host may declare as its own kind (or a built-in kind). */
 export function isLifecycleKind(kind: unknown): kind is string {
   return typeof kind === 'string' && KIND_PATTERN.test(kind);
 }
 
-export function describeInvalidKind(kind: unknown): string {
-  const shown = typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
-  return (
-    `invalid lifecycle kind (${shown}): expected one of instance_reload, instance_dispose, ` +
-    'instance_dispose_directory, instance_dispose_all, or a token matching /^[a-z][a-z0-9_]{0,39}$/'
-  );
+/** `true` for a bounded token (`[a-z][a-z0-9_]{0,39}`): reasons and origins have this shape too. */
+export const isBoundedToken = isLifecycleKind;
+
+/** The kind as a diag message may show it: the token itself, else its type and length only. */
+export function describeKind(kind: unknown): string {
+  if (isLifecycleKind(kind)) return `'${kind}'`;
+  return typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
+}
+
+/** The kinds an action may have: the built-in ones plus those the host declared. */
+export class KindSet {
+  private readonly kinds: ReadonlySet<string>;
+  private readonly reported = new Set<string>();
+  readonly problems: string[] = [];
+
+  constructor(declared: unknown) {
+    const kinds = new Set<string>(BUILT_IN_LIFECYCLE_KINDS);
+    const list = readArray(declared, 256);
+    if (list !== undefined) {
+      for (const kind of list) {
+        if (isLifecycleKind(kind) && kind !== UNKNOWN_KIND) kinds.add(kind);
+        else this.problems.push(`kinds: ${describeKind(kind)} is not a token /^[a-z][a-z0-9_]{0,39}$/; ignored`);
+      }
+    } else if (declared !== undefined) {
+      this.problems.push('kinds must be an array of kind tokens; ignored');
+    }
+    this.kinds = kinds;
+  }
+
+  has(kind: unknown): kind is string {
+    return typeof kind === 'string' && this.kinds.has(kind);
+  }
+
+  /**
+   * The kind to record: itself when declared, else `unknown_kind`; the first time a value is seen,
+   * `report` gets the message naming it (bounded) and the allowed kinds.
+   */
+  resolve(kind: unknown, report: (message: string) => void): string {
+    if (this.has(kind)) return kind;
+    const key = typeof kind === 'string' ? kind : `<${typeof kind}>`;
+    if (!this.reported.has(key) && this.reported.size < 64) {
+      this.reported.add(key);
+      report(
+        `undeclared lifecycle kind ${describeKind(kind)}: recorded as ${UNKNOWN_KIND}; declare it in ` +
+          `config.kinds. Allowed: ${[...this.kinds].join(', ')}`,
+      );
+    }
+    return UNKNOWN_KIND;
+  }
 }

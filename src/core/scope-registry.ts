@@ -1,19 +1,36 @@
-// Per-scope state: the runs in flight in a scope and the stack of actions registered on it.
-// A scope that empties stays as an idle entry, so a busy scope does not allocate and free its
-// state for every run; idle entries past a bound are swept. State is O(runs in flight) plus at
-// most MAX_IDLE_SCOPES idle entries.
+// Per-scope state: the runs in flight in a scope (an intrusive list threaded through the runs, so a
+// run joins and leaves its scope without allocating), the stack of open actions registered on it,
+// and the last action that closed it (for late, victim-side reports). A scope that empties stays
+// as an idle entry, so a busy scope does not allocate and free its state for every run; idle
+// entries past a bound are swept. State is O(runs in flight) plus at most MAX_IDLE_SCOPES entries.
 import { ScopeKeyCache } from '../redact.js';
 
 const MAX_IDLE_SCOPES = 1024;
+
+/** What the registry needs of a run: the links of its scope's list. */
+export interface ScopeMember<R> {
+  scope: ScopeState<R, RegisteredAction> | undefined;
+  prevInScope: R | undefined;
+  nextInScope: R | undefined;
+}
 
 /** What the registry needs to know of an action. */
 export interface RegisteredAction {
   readonly ended: boolean;
 }
 
+/** The action that last closed a scope: which, when it closed it (a sequence number), when it ended. */
+export interface ScopeClose<A> {
+  readonly action: A;
+  readonly closedAt: number;
+  readonly endedAtMs: number;
+}
+
 export class ScopeState<R, A extends RegisteredAction> {
-  readonly runs = new Set<R>();
+  head: R | undefined;
+  size = 0;
   readonly actions: A[] = [];
+  lastClose: ScopeClose<A> | undefined;
   idle = false;
   constructor(
     readonly raw: string,
@@ -28,9 +45,16 @@ export class ScopeState<R, A extends RegisteredAction> {
     }
     return undefined;
   }
+
+  /** The runs in flight, copied: closing them may end them. */
+  runs(): R[] {
+    const out: R[] = [];
+    for (let run = this.head; run !== undefined; run = (run as ScopeMember<R>).nextInScope) out.push(run);
+    return out;
+  }
 }
 
-export class ScopeRegistry<R, A extends RegisteredAction> {
+export class ScopeRegistry<R extends ScopeMember<R>, A extends RegisteredAction> {
   private readonly scopes = new Map<string, ScopeState<R, A>>();
   private readonly keys: ScopeKeyCache;
   private idleCount = 0;
@@ -43,7 +67,7 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     return this.scopes.get(rawScope)?.key ?? this.keys.get(rawScope);
   }
 
-  /** The scope's state, if it has runs or registrations. */
+  /** The scope's state, if it has runs, registrations or a recent close. */
   get(rawScope: string): ScopeState<R, A> | undefined {
     const scope = this.scopes.get(rawScope);
     return scope === undefined || scope.idle ? undefined : scope;
@@ -68,7 +92,9 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
   }
 
   private release(scope: ScopeState<R, A>): void {
-    if (scope.idle || scope.runs.size > 0 || scope.actions.length > 0) return;
+    if (scope.idle || scope.size > 0 || scope.actions.length > 0) return;
+    // With no run left in it, a late report cannot come from this scope any more.
+    scope.lastClose = undefined;
     scope.idle = true;
     if (++this.idleCount > MAX_IDLE_SCOPES) this.sweep();
   }
@@ -81,12 +107,24 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
   }
 
   addRun(scope: ScopeState<R, A>, run: R): void {
-    scope.runs.add(run);
+    run.scope = scope as ScopeState<R, RegisteredAction>;
+    run.prevInScope = undefined;
+    run.nextInScope = scope.head;
+    if (scope.head !== undefined) scope.head.prevInScope = run;
+    scope.head = run;
+    scope.size++;
     this.use(scope);
   }
 
-  removeRun(scope: ScopeState<R, A>, run: R): void {
-    scope.runs.delete(run);
+  removeRun(run: R): void {
+    const scope = run.scope as ScopeState<R, A> | undefined;
+    if (scope === undefined) return;
+    const { prevInScope: prev, nextInScope: next } = run;
+    if (prev !== undefined) prev.nextInScope = next;
+    else scope.head = next;
+    if (next !== undefined) next.prevInScope = prev;
+    run.scope = run.prevInScope = run.nextInScope = undefined;
+    scope.size--;
     this.release(scope);
   }
 
@@ -106,6 +144,11 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     this.release(scope);
   }
 
+  /** Remembers that `action`, now ended, closed `scope`: only while the scope still has runs. */
+  rememberClose(scope: ScopeState<R, A>, close: ScopeClose<A>): void {
+    if (scope.size > 0) scope.lastClose = close;
+  }
+
   /** Scopes in use (with runs or registrations), and the runs and registrations they hold. */
   stats(): { scopes: number; runs: number; registrations: number; idleScopes: number } {
     let runs = 0;
@@ -114,7 +157,7 @@ export class ScopeRegistry<R, A extends RegisteredAction> {
     for (const scope of this.scopes.values()) {
       if (scope.idle) continue;
       inUse++;
-      runs += scope.runs.size;
+      runs += scope.size;
       registrations += scope.actions.length;
     }
     return { scopes: inUse, runs, registrations, idleScopes: this.idleCount };

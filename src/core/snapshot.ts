@@ -1,53 +1,100 @@
-// What `snapshot()` reports: a ring buffer of recent closes and counts since start. Bounded by
-// construction; holds only bounded tokens and keys, never a path or a message.
+// What `snapshot()` reports: a ring buffer of recent closes, counts since start, and the actions in
+// flight. Bounded by construction; holds only bounded tokens and keys, never a path or a message.
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
+import type { CloseClassification, ProvenanceSource, RecordedOutcome } from '../types.js';
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
-import type { CloseClassification, ProvenanceSource, RecordedOutcome, SnapshotClose } from '../types.js';
+import type { Close } from './close.js';
+import type { ActionState } from './state.js';
 
 const MAX_KINDS = 64;
+const MAX_SNAPSHOT_ACTIONS = 50;
 
-/** A close as recorded on the hot path: times stay numbers until a snapshot asks. */
-export interface CloseRecord {
-  atMs: number;
-  runId: string;
-  sessionId: string | undefined;
-  scopeKey: string;
-  classification: CloseClassification;
-  summaryKey: string;
-  outcome: RecordedOutcome;
-  provenance: ProvenanceSource | undefined;
-  actionId: string | undefined;
-  kind: string | undefined;
-  runMs: number;
-  stopMs: number | undefined;
+/** One run close as the diagnostics snapshot keeps it. */
+export interface SnapshotClose {
+  /** ISO time of the close. */
+  readonly at: string;
+  readonly run_id: string;
+  readonly session_id?: string;
+  readonly scope_key: string;
+  readonly classification: CloseClassification;
+  readonly summary_key: string;
+  readonly outcome: RecordedOutcome;
+  readonly provenance?: ProvenanceSource;
+  readonly action_id?: string;
+  readonly kind?: string;
+  /** Attributed to an action that had already ended. */
+  readonly late?: true;
+  /** From trackRun to end. */
+  readonly run_duration_ms: number;
+  /** From the interrupt to end: how long the run took to stop. */
+  readonly stop_duration_ms?: number;
 }
 
-function toSnapshot(r: CloseRecord): SnapshotClose {
-  const close: Record<string, unknown> = {
-    at: new Date(r.atMs).toISOString(),
-    run_id: r.runId,
-    scope_key: r.scopeKey,
-    classification: r.classification,
-    summary_key: r.summaryKey,
-    outcome: r.outcome,
-    run_duration_ms: Math.round(r.runMs * 1000) / 1000,
+/** `lifecycle.snapshot()`: versioned, JSON-serializable, bounded, content-free. */
+export interface LifecycleSnapshot {
+  readonly schema_version: 1;
+  readonly package: { readonly name: string; readonly version: string };
+  readonly enabled: boolean;
+  readonly taken_at: string;
+  /** When counting started (the instrumentation's creation). */
+  readonly since: string;
+  readonly in_flight: {
+    readonly actions: number;
+    readonly runs: number;
+    readonly scopes: number;
+    readonly scope_registrations: number;
   };
-  if (r.sessionId !== undefined) close.session_id = r.sessionId;
-  if (r.provenance !== undefined) close.provenance = r.provenance;
-  if (r.actionId !== undefined) close.action_id = r.actionId;
-  if (r.kind !== undefined) close.kind = r.kind;
-  if (r.stopMs !== undefined) close.stop_duration_ms = Math.round(r.stopMs * 1000) / 1000;
-  return close as unknown as SnapshotClose;
+  /** At most 50, oldest first. */
+  readonly active_actions: ReadonlyArray<{
+    readonly action_id: string;
+    readonly kind: string;
+    readonly age_ms: number;
+    readonly runs_interrupted: number;
+    readonly scope_keys: number;
+  }>;
+  /** The last `recentCloses` closes (config, default 100), oldest first. */
+  readonly recent_closes: readonly SnapshotClose[];
+  readonly closes_by_classification: Readonly<Record<CloseClassification, number>>;
+  /** Closes attributed to an action that had already ended (late, victim-side reports). */
+  readonly late_closes: number;
+  /** Actions started, by kind (at most 64 kinds; the rest under `_other`). */
+  readonly actions_by_kind: Readonly<Record<string, number>>;
 }
 
-export class Diagnostics {
+const ms = (value: number): number => Math.round(value * 1000) / 1000;
+
+function toSnapshot(close: Close): SnapshotClose {
+  const out: Record<string, unknown> = {
+    at: new Date(close.atMs).toISOString(),
+    run_id: close.runId,
+    scope_key: close.scopeKey,
+    classification: close.classification,
+    summary_key: close.summaryKey,
+    outcome: close.outcome,
+    run_duration_ms: ms(close.runMs),
+  };
+  if (close.sessionId !== undefined) out.session_id = close.sessionId;
+  if (close.provenance !== undefined) out.provenance = close.provenance;
+  if (close.actionId !== undefined) out.action_id = close.actionId;
+  if (close.kind !== undefined) out.kind = close.kind;
+  if (close.late) out.late = true;
+  if (close.stopMs !== undefined) out.stop_duration_ms = ms(close.stopMs);
+  return out as unknown as SnapshotClose;
+}
+
+export class Snapshot {
   readonly since = Date.now();
-  private ring: Array<CloseRecord | undefined>;
+  private ring: Array<Close | undefined>;
   private next = 0;
-  private readonly byClassification = Object.fromEntries(CLOSE_CLASSIFICATIONS.map((c) => [c, 0])) as Record<CloseClassification, number>;
+  private readonly byClassification = Object.fromEntries(CLOSE_CLASSIFICATIONS.map((c) => [c, 0])) as Record<
+    CloseClassification,
+    number
+  >;
   private readonly byKind = new Map<string, number>();
+  private lateCloses = 0;
 
   constructor(capacity: number) {
-    this.ring = new Array<CloseRecord | undefined>(capacity).fill(undefined);
+    this.ring = new Array<Close | undefined>(capacity).fill(undefined);
   }
 
   get keepsCloses(): boolean {
@@ -57,47 +104,22 @@ export class Diagnostics {
   /** Keeps the most recent closes that still fit. */
   resize(capacity: number): void {
     if (capacity === this.ring.length) return;
-    const kept = capacity > 0 ? this.recent().slice(-capacity).map((record) => ({ ...record })) : [];
-    this.ring = new Array<CloseRecord | undefined>(capacity).fill(undefined);
+    const kept = capacity > 0 ? this.recent().slice(-capacity) : [];
+    this.ring = new Array<Close | undefined>(capacity).fill(undefined);
     this.next = 0;
-    for (const record of kept) this.add(record);
+    for (const close of kept) this.keep(close);
   }
 
-  countClose(classification: CloseClassification): void {
-    this.byClassification[classification]++;
+  add(close: Close): void {
+    this.byClassification[close.classification]++;
+    if (close.late) this.lateCloses++;
+    this.keep(close);
   }
 
-  add(record: CloseRecord): void {
+  private keep(close: Close): void {
     if (this.ring.length === 0) return;
-    this.ring[this.next] = record;
+    this.ring[this.next] = close;
     this.next = (this.next + 1) % this.ring.length;
-  }
-
-  /**
-   * The slot the next close is written into, in place: the ring's records are reused, so a
-   * close allocates nothing here. Only call while `keepsCloses`.
-   */
-  slot(): CloseRecord {
-    let record = this.ring[this.next];
-    if (record === undefined) {
-      record = {
-        atMs: 0,
-        runId: '',
-        sessionId: undefined,
-        scopeKey: '',
-        classification: 'success',
-        summaryKey: '',
-        outcome: 'completed',
-        provenance: undefined,
-        actionId: undefined,
-        kind: undefined,
-        runMs: 0,
-        stopMs: undefined,
-      };
-      this.ring[this.next] = record;
-    }
-    this.next = (this.next + 1) % this.ring.length;
-    return record;
   }
 
   countAction(kind: string): void {
@@ -105,24 +127,45 @@ export class Diagnostics {
     this.byKind.set(key, (this.byKind.get(key) ?? 0) + 1);
   }
 
-  private recent(): CloseRecord[] {
-    const out: CloseRecord[] = [];
+  private recent(): Close[] {
+    const out: Close[] = [];
     for (let i = 0; i < this.ring.length; i++) {
-      const record = this.ring[(this.next + i) % this.ring.length];
-      if (record !== undefined) out.push(record);
+      const close = this.ring[(this.next + i) % this.ring.length];
+      if (close !== undefined) out.push(close);
     }
     return out;
   }
 
-  recentCloses(): SnapshotClose[] {
-    return this.recent().map(toSnapshot);
-  }
-
-  closesByClassification(): Record<CloseClassification, number> {
-    return { ...this.byClassification };
-  }
-
-  actionsByKind(): Record<string, number> {
-    return Object.fromEntries(this.byKind);
+  /** The whole snapshot, with the in-flight counts and actions the caller holds. */
+  build(
+    enabled: boolean,
+    inFlight: LifecycleSnapshot['in_flight'],
+    actions: Iterable<ActionState>,
+  ): LifecycleSnapshot {
+    const now = performance.now();
+    const active: Array<LifecycleSnapshot['active_actions'][number]> = [];
+    for (const action of actions) {
+      if (active.length >= MAX_SNAPSHOT_ACTIONS) break;
+      active.push({
+        action_id: action.id,
+        kind: action.kind,
+        age_ms: Math.round(now - action.startedAt),
+        runs_interrupted: action.runsInterrupted,
+        scope_keys: action.scopeKeys.size + action.scopeKeysOmitted,
+      });
+    }
+    return {
+      schema_version: 1,
+      package: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+      enabled,
+      taken_at: new Date().toISOString(),
+      since: new Date(this.since).toISOString(),
+      in_flight: inFlight,
+      active_actions: active,
+      recent_closes: this.recent().map(toSnapshot),
+      closes_by_classification: { ...this.byClassification },
+      late_closes: this.lateCloses,
+      actions_by_kind: Object.fromEntries(this.byKind),
+    };
   }
 }

@@ -6,8 +6,8 @@
 export interface WatchedRun {
   readonly startedAt: number;
   interruptedAt: number | undefined;
-  /** Which of the watchdog's sets hold the run (0 none, 1 interrupted, 2 alive). */
-  watched: 0 | 1 | 2;
+  /** Which of the watchdog's sets holds the run, if any. */
+  watch: 'interrupted' | 'alive' | undefined;
 }
 
 export type ExpiryReason = 'grace' | 'max_age';
@@ -33,23 +33,23 @@ export class RunWatchdog<R extends WatchedRun> {
   started(run: R): void {
     if (this.maxAgeMs() <= 0) return;
     this.alive.add(run);
-    run.watched = 2;
+    run.watch = 'alive';
     this.arm();
   }
 
   wasInterrupted(run: R): void {
     if (this.graceMs() <= 0) return;
-    if (run.watched === 2) this.alive.delete(run);
+    if (run.watch === 'alive') this.alive.delete(run);
     this.interrupted.add(run);
-    run.watched = 1;
+    run.watch = 'interrupted';
     this.arm();
   }
 
   ended(run: R): void {
-    if (run.watched === 0) return;
-    if (run.watched === 1) this.interrupted.delete(run);
+    if (run.watch === undefined) return;
+    if (run.watch === 'interrupted') this.interrupted.delete(run);
     else this.alive.delete(run);
-    run.watched = 0;
+    run.watch = undefined;
     if (this.interrupted.size === 0 && this.alive.size === 0) this.disarm();
   }
 

@@ -11,14 +11,17 @@ import { SessionLifecycleInstrumentation, type RunHandle, type SessionLifecycleC
 let contextManagerSet = false;
 
 /** A lifecycle instrumentation writing to an in-memory exporter, with a real context manager. */
-export function setup(config?: SessionLifecycleConfig) {
+/** Kinds the tests use besides the built-in ones: declared, as a host declares its own. */
+export const TEST_KINDS = ['idle_eviction', 'config_reload', 'maintenance_dispose'];
+
+export function setup(config: SessionLifecycleConfig<string> = {}) {
   if (!contextManagerSet) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerSet = true;
   }
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const lifecycle = new SessionLifecycleInstrumentation(config);
+  const lifecycle = new SessionLifecycleInstrumentation<string>({ kinds: TEST_KINDS, ...config });
   lifecycle.setTracerProvider(provider);
   const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
   const named = (name: string): ReadableSpan[] => spans().filter((s) => s.name === name);
@@ -40,7 +43,7 @@ export type Harness = ReturnType<typeof setup>;
  * AbortError a moment after the abort (as an awaiting host does).
  */
 export function hostRun(
-  lifecycle: SessionLifecycleInstrumentation,
+  lifecycle: SessionLifecycleInstrumentation<string>,
   scope: string,
   runId: string,
   sessionId = 'session-1',

@@ -1,0 +1,105 @@
+// Runs: `trackRun` turns host input into a tracked run in its scope, listening to its signal;
+// `closeScope` interrupts every run of a scope. Control flow never depends on telemetry: runs are
+// tracked (and `closeScope` aborts the signals their handles own) whether recording is on or off.
+import { SpanKind, trace, INVALID_SPAN_CONTEXT, type Attributes, type Span } from '@opentelemetry/api';
+import { isAbortSignal, isSpan, readProperty, readRunOptions } from '../host-input.js';
+import { logger } from '../log.js';
+import { boundedId, errorFingerprint, INVALID_SCOPE_KEY } from '../redact.js';
+import {
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_RUN_ID,
+  ATTR_SCOPE_KEY,
+  ATTR_SESSION_ID,
+  SPAN_NAME_RUN,
+} from '../semconv.js';
+import type { RunHandle } from '../types.js';
+import { interrupt } from './attribution.js';
+import { listen } from './signals.js';
+import { liveParent, nextSequence, TrackedRun, type Core, type Scope } from './state.js';
+
+const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** Tracks a run; `recording` false tracks it for `closeScope` only. Never throws. */
+export function trackRun(core: Core, options: unknown, recording: boolean): RunHandle {
+  try {
+    return startRun(core, options, recording);
+  } catch (error) {
+    logger.error(`trackRun failed (${errorFingerprint(error)}); the run is not tracked`);
+    const raw = readRunOptions(options);
+    const signal = isAbortSignal(raw.signal) ? raw.signal : undefined;
+    const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
+    return new TrackedRun(core.owner, false, boundedId(raw.runId), undefined, INVALID_SCOPE_KEY, span, false, signal, 0);
+  }
+}
+
+function startRun(core: Core, options: unknown, recording: boolean): TrackedRun {
+  const raw = readRunOptions(options);
+  let scope: Scope | undefined;
+  if (typeof raw.scope === 'string') scope = core.registry.open(raw.scope);
+  else logger.warn(`trackRun: scope must be a string (got ${typeof raw.scope}); the run has no scope`);
+  const signal = raw.signal;
+  const hostSignal = signal === undefined ? undefined : isAbortSignal(signal) ? signal : undefined;
+  if (signal !== undefined && hostSignal === undefined) logger.warn('trackRun: signal is not an AbortSignal; ignored');
+  const runId = boundedId(raw.runId);
+  if (!recording) {
+    const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
+    const run = new TrackedRun(core.owner, false, runId, undefined, INVALID_SCOPE_KEY, span, false, hostSignal, 0);
+    if (scope !== undefined) core.registry.addRun(scope, run);
+    return run;
+  }
+  const sessionId = raw.sessionId === undefined ? undefined : boundedId(raw.sessionId);
+  const scopeKey = scope?.key ?? INVALID_SCOPE_KEY;
+  const attributes: Attributes = { [ATTR_RUN_ID]: runId, [ATTR_SCOPE_KEY]: scopeKey };
+  if (sessionId !== undefined) attributes[ATTR_SESSION_ID] = sessionId;
+  let span: Span;
+  let ownsSpan = true;
+  if (raw.span !== undefined && isSpan(raw.span)) {
+    span = raw.span;
+    ownsSpan = raw.endSpan === true;
+    span.setAttributes(attributes);
+  } else {
+    if (raw.span !== undefined) logger.warn('trackRun: span is not a Span; a run span is started instead');
+    if (sessionId !== undefined && core.settings.recordConversationId) attributes[ATTR_GEN_AI_CONVERSATION_ID] = sessionId;
+    span = core.tracer().startSpan(SPAN_NAME_RUN, { kind: SpanKind.INTERNAL, attributes }, liveParent(core));
+  }
+  const run = new TrackedRun(core.owner, true, runId, sessionId, scopeKey, span, ownsSpan, hostSignal, nextSequence());
+  if (core.snapshot.keepsCloses || core.settings.maxRunAgeMs > 0) run.startedAt = performance.now();
+  let alreadyAborted = false;
+  if (hostSignal !== undefined) {
+    alreadyAborted = readProperty(hostSignal, 'aborted') === true;
+    if (!alreadyAborted) run.listening = listen(run, hostSignal);
+  } else {
+    core.warnOnce(
+      'no-signal',
+      'trackRun without a signal: such runs are attributed only through run.interrupted() and closeScope()',
+    );
+  }
+  // Nothing below throws: the run is in the registry only once it is fully set up.
+  if (scope !== undefined) core.registry.addRun(scope, run);
+  core.watchdog.started(run);
+  if (alreadyAborted) interrupt(core, run, undefined);
+  return run;
+}
+
+/**
+ * Interrupts every tracked run of `rawScope` in the calling context and aborts the signals their
+ * handles own (now, or when first read). Returns how many runs it interrupted.
+ */
+export function closeScope(core: Core, rawScope: unknown): number {
+  if (typeof rawScope !== 'string') {
+    logger.warn(`closeScope: scope must be a string (got ${typeof rawScope}); nothing closed`);
+    return 0;
+  }
+  const scope = core.registry.get(rawScope);
+  if (scope === undefined) return 0;
+  const runs = scope.runs();
+  for (const run of runs) {
+    interrupt(core, run, undefined);
+    try {
+      run.abortOwnSignal();
+    } catch (error) {
+      logger.error(`an abort listener threw while closing a scope (${errorFingerprint(error)})`);
+    }
+  }
+  return runs.length;
+}
