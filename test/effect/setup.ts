@@ -1,14 +1,9 @@
 // Shared set-up of the Effect adapter tests: the in-memory harness, and small Effect programs.
 import { Effect, Fiber } from 'effect';
-import { setup as harness } from '../utils/harness.js';
-import { withBegin } from '../utils/begin-shim.js';
+import { setup, type Harness } from '../utils/harness.js';
 
-export function setup() {
-  const h = harness();
-  return { ...h, lifecycle: withBegin(h.lifecycle) };
-}
-
-export type EffectHarness = ReturnType<typeof setup>;
+export { setup };
+export type EffectHarness = Harness;
 
 /** The effect version this project runs on: '4.0.0', or 'newest'. */
 export const EFFECT_UNDER_TEST = process.env.EFFECT_UNDER_TEST ?? 'newest';
