@@ -2,7 +2,10 @@
 // built by a Layer, one Scope per instance (per project directory), runs forked into it as
 // fibers, and reload / dispose / disposeAll as Effect-returning store methods. The lines marked
 // `telemetry` are all the wiring the lifecycle telemetry needs; the rest is the host.
+import { pathToFileURL } from 'node:url';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Context, Effect, Exit, Fiber, Layer, Scope } from 'effect';
+import { renderCloseTable, renderLifecycleTree, SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import {
   closeInstanceScope,
   currentLifecycleActionId,
@@ -143,4 +146,15 @@ export const scenario = Effect.gen(function* () {
 /** Runs the scenario with the store's Layer; the Layer's shutdown disposes what is left. */
 export function runScenario(lifecycle: EffectLifecycle): Promise<{ disposedBy: string | undefined }> {
   return Effect.runPromise(scenario.pipe(Effect.provide(instanceStoreLayer(lifecycle))));
+}
+
+// `npx tsx examples/effect-host.ts`: runs the scenario and prints the lifecycle trees and the
+// close table from an in-memory exporter.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const exporter = new InMemorySpanExporter();
+  const lifecycle = new SessionLifecycleInstrumentation();
+  lifecycle.setTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  await runScenario(lifecycle);
+  console.log(renderLifecycleTree(exporter.getFinishedSpans(), { width: 100 }));
+  console.log(renderCloseTable(exporter.getFinishedSpans()));
 }

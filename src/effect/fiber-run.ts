@@ -23,8 +23,8 @@ interface Observation {
 }
 
 /** Ended runs report their interruption as this: a bounded name, no message worth reading. */
-class FiberInterrupted extends Error {
-  override readonly name = 'FiberInterrupted';
+class FiberInterruptedError extends Error {
+  override readonly name = 'FiberInterruptedError';
 }
 
 function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: object, run: RunHandle): Observation {
@@ -70,7 +70,7 @@ function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, observation: 
   // An interrupt the wrapper did not see (the fiber could not be observed): attribute it now, in
   // whatever context the exit runs in. A fiber that interrupted itself made no scope close.
   if (interruptedOnly && !observation.observable) guarded('run.interrupted', () => run.interrupted());
-  const error = interruptedOnly ? new FiberInterrupted('the fiber was interrupted') : Cause.squash(exit.cause);
+  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(exit.cause);
   guarded('run.end', () => run.end({ outcome: 'error', error }));
 }
 
