@@ -106,4 +106,23 @@ await import('otel-session-lifecycle/effect').then(() => console.log('loaded'), 
     );
     expect(run('node', ['no-effect.mjs'], consumer).trim().split('\n')).toEqual(['function', 'ERR_MODULE_NOT_FOUND true']);
   });
+
+  it('with effect installed, runs and type-checks in a consumer project', () => {
+    const version = JSON.parse(run('node', ['-p', "JSON.stringify(require('effect/package.json').version)"], ROOT)) as string;
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `effect@${version}`], consumer);
+    writeFileSync(
+      join(consumer, 'with-effect.ts'),
+      `import { Effect } from 'effect';
+import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { currentLifecycleActionId, withLifecycleAction } from 'otel-session-lifecycle/effect';
+const lifecycle = new SessionLifecycleInstrumentation({ kinds: ['idle_eviction'] });
+const id: string | undefined = await Effect.runPromise(currentLifecycleActionId.pipe(withLifecycleAction(lifecycle, 'idle_eviction')));
+console.log(id?.startsWith('idle_eviction-'));
+`,
+    );
+    writeFileSync(join(consumer, 'tsconfig.effect.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'] }, files: ['with-effect.ts'] }));
+    expect(() => run('node', [TSC, '-p', 'tsconfig.effect.json'], consumer)).not.toThrow();
+    run('node', [TSC, '-p', 'tsconfig.effect.json', '--noEmit', 'false', '--outDir', 'out'], consumer);
+    expect(run('node', [join('out', 'with-effect.js')], consumer).trim()).toBe('true');
+  });
 });
