@@ -120,9 +120,10 @@ const id: string | undefined = await Effect.runPromise(currentLifecycleActionId.
 console.log(id?.startsWith('idle_eviction-'));
 `,
     );
-    writeFileSync(join(consumer, 'tsconfig.effect.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'] }, files: ['with-effect.ts'] }));
+    // One tsc run both type-checks (it fails on a type error) and emits what node then runs.
+    const tsconfig = { extends: './tsconfig.json', compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'], noEmit: false, outDir: 'out' } };
+    writeFileSync(join(consumer, 'tsconfig.effect.json'), JSON.stringify({ ...tsconfig, files: ['with-effect.ts'] }));
     expect(() => run('node', [TSC, '-p', 'tsconfig.effect.json'], consumer)).not.toThrow();
-    run('node', [TSC, '-p', 'tsconfig.effect.json', '--noEmit', 'false', '--outDir', 'out'], consumer);
     expect(run('node', [join('out', 'with-effect.js')], consumer).trim()).toBe('true');
-  });
+  }, 180_000);
 });
