@@ -12,7 +12,15 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { renderCloseTable, renderLifecycleTree, SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  renderCloseTable,
+  renderLifecycleHtml,
+  renderLifecycleTree,
+  SessionLifecycleInstrumentation,
+} from 'otel-session-lifecycle';
 import { startSessionHost } from './session-host/host.js';
 
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -58,6 +66,13 @@ out.write('\nrun closes\n' + renderCloseTable(spans, { color, width: 100 }));
 const counts = Object.entries(snapshot.closes_by_classification).filter(([, n]) => n > 0).map(([c, n]) => `${c}=${n}`);
 out.write(`\nlifecycle.snapshot() (schema ${snapshot.schema_version}): ${snapshot.recent_closes.length} recent closes kept\n`);
 out.write(`closes since start: ${counts.join(' ')}\n`);
+// The same spans and snapshot as one self-contained HTML page (git-ignored demo-output/).
+const htmlDir = fileURLToPath(new URL('../demo-output/', import.meta.url));
+const htmlFile = `${htmlDir}lifecycle.html`;
+mkdirSync(htmlDir, { recursive: true });
+const sources = ['npm run demo: spans in memory', 'lifecycle.snapshot()'];
+writeFileSync(htmlFile, renderLifecycleHtml({ spans, snapshots: [snapshot] }, { title: 'Session lifecycle: demo', sources }));
+out.write(`HTML view: ${relative(process.cwd(), htmlFile)} (open it in a browser)\n`);
 try {
   await provider.shutdown();
 } catch (error) {

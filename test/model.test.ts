@@ -1,10 +1,14 @@
 // Model-based interleavings: fast-check writes programs of run starts, lifecycle actions that stay
-// open across awaits (commands run inside their async context), nested actions that join them,
-// aborts fired outside any action, user cancels, run errors and normal ends. A plain reference
-// model says who closed what; after every program the exported spans must agree with it.
+// open across awaits (commands run inside their async context), nested actions that join them
+// (awaited, and not awaited by an action that returns at once), aborts fired outside any action
+// and in the context of actions that have ended, late reports after an action closed a scope,
+// user cancels (said at the interrupt, by the abort reason, or at the end), run errors and normal
+// ends. A plain reference model says who closed what; after every program the exported spans
+// must agree with it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CloseClassification, RunHandle } from '../src/index.js';
+import { userCancel, type CloseClassification, type RunHandle } from '../src/index.js';
 import { idOf, linkTargets, setup } from './utils/harness.js';
 
 const SCOPES = ['/srv/a', '/srv/b', '/srv/c'];
@@ -18,9 +22,13 @@ type Step =
   | { op: 'abortInAction'; action: number; scope: number }
   | { op: 'nestedInAction'; action: number; kind: Kind; scope: number }
   | { op: 'abortOutside'; run: number }
+  | { op: 'abortInEnded'; action: number; run: number }
   | { op: 'userCancel'; run: number }
+  | { op: 'cancelReason'; run: number }
+  | { op: 'cancelThenEnd'; run: number }
   | { op: 'end'; run: number; outcome: (typeof OUTCOMES)[number] }
-  | { op: 'close'; action: number };
+  | { op: 'close'; action: number }
+  | { op: 'closeWithJoin'; action: number; kind: Kind; scope: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('start' as const), scope: fc.nat(2) }) },
@@ -28,9 +36,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('abortInAction' as const), action: fc.nat(5), scope: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('nestedInAction' as const), action: fc.nat(5), kind: fc.constantFrom(...KINDS), scope: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('abortOutside' as const), run: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('abortInEnded' as const), action: fc.nat(5), run: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('userCancel' as const), run: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelReason' as const), run: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelThenEnd' as const), run: fc.nat(20) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('end' as const), run: fc.nat(20), outcome: fc.constantFrom(...OUTCOMES) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('close' as const), action: fc.nat(5) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('closeWithJoin' as const),
+      action: fc.nat(5),
+      kind: fc.constantFrom(...KINDS),
+      scope: fc.nat(2),
+    }),
+  },
 );
 
 // ---- the reference model -----------------------------------------------------------------------
@@ -46,16 +66,25 @@ const CLASS_OF: Record<Kind, CloseClassification> = {
 interface ModelRun {
   id: string;
   scope: number;
+  /** The order of its start among starts and scope closes. */
+  seq: number;
   aborted: boolean;
+  interrupted: boolean;
   ended: boolean;
   classification?: CloseClassification;
   action?: number;
   provenance?: 'context' | 'scope_registry' | 'none';
+  late: boolean;
+  /** The recent action that closed its scope: its cause at the end unless the host says user_cancel. */
+  lateCandidate?: number;
+  userCancelWord: boolean;
 }
 interface ModelAction {
   kind: Kind;
   open: boolean;
   interrupted: number;
+  /** Scopes it registered on or closed runs in, with when it first did. */
+  closed: Map<number, number>;
 }
 
 class Model {
@@ -63,37 +92,66 @@ class Model {
   actions: ModelAction[] = [];
   /** Per scope, the open actions registered on it, oldest first. */
   registry: number[][] = SCOPES.map(() => []);
+  /** Per scope, the last action that closed it while it had runs, and when. */
+  lastClose: Array<{ action: number; closedAt: number } | undefined> = SCOPES.map(() => undefined);
+  seq = 0;
 
   register(action: number, scope: number): void {
-    if (!this.registry[scope]!.includes(action)) this.registry[scope]!.push(action);
+    if (this.registry[scope]!.includes(action)) return;
+    this.registry[scope]!.push(action);
+    this.noteClosed(action, scope);
+  }
+  noteClosed(action: number, scope: number): void {
+    const closed = this.actions[action]!.closed;
+    if (!closed.has(scope)) closed.set(scope, ++this.seq);
+  }
+  inFlight(scope: number): boolean {
+    return this.runs.some((r) => r.scope === scope && !r.ended);
   }
   close(action: number): void {
     this.actions[action]!.open = false;
     this.registry = this.registry.map((stack) => stack.filter((a) => a !== action));
+    for (const [scope, closedAt] of this.actions[action]!.closed) {
+      if (this.inFlight(scope)) this.lastClose[scope] = { action, closedAt };
+    }
+  }
+  commit(run: ModelRun, action: number, provenance: 'context' | 'scope_registry', late = false): void {
+    run.action = action;
+    run.provenance = provenance;
+    run.classification = CLASS_OF[this.actions[action]!.kind];
+    run.late = late;
+    if (!late) {
+      this.actions[action]!.interrupted++;
+      this.noteClosed(action, run.scope);
+    }
   }
   /** An interrupt of `run` in `context` (an open action, or none). */
   interrupt(run: ModelRun, context: number | undefined, userCancel = false): void {
-    if (run.ended || run.classification !== undefined) return;
-    let action = context;
-    let provenance: ModelRun['provenance'] = 'context';
-    if (action === undefined && !userCancel) {
-      action = this.registry[run.scope]!.at(-1);
-      provenance = 'scope_registry';
+    if (run.ended || run.interrupted) return;
+    run.interrupted = true;
+    if (context !== undefined && this.actions[context]!.open) return this.commit(run, context, 'context');
+    run.provenance = 'none';
+    if (userCancel) {
+      run.userCancelWord = true;
+      return;
     }
-    if (action === undefined) {
-      run.classification = userCancel ? 'user_cancel' : 'unknown_scope_close';
-      run.provenance = 'none';
-    } else {
-      run.classification = CLASS_OF[this.actions[action]!.kind];
-      run.action = action;
-      run.provenance = provenance;
-      this.actions[action]!.interrupted++;
-    }
+    const registered = this.registry[run.scope]!.at(-1);
+    if (registered !== undefined) return this.commit(run, registered, 'scope_registry');
+    const last = this.lastClose[run.scope];
+    if (last !== undefined && run.seq < last.closedAt) run.lateCandidate = last.action;
   }
   end(run: ModelRun, outcome: (typeof OUTCOMES)[number]): void {
     if (run.ended) return;
     run.ended = true;
-    run.classification ??= outcome === 'completed' ? 'success' : outcome;
+    if (run.action === undefined && run.lateCandidate !== undefined && !run.userCancelWord && outcome !== 'user_cancel') {
+      this.commit(run, run.lateCandidate, 'scope_registry', true);
+    }
+    if (run.action === undefined) {
+      if (run.userCancelWord) run.classification = 'user_cancel';
+      else if (run.interrupted) run.classification = outcome === 'user_cancel' ? 'user_cancel' : 'unknown_scope_close';
+      else run.classification = outcome === 'completed' ? 'success' : outcome;
+    }
+    if (!this.inFlight(run.scope)) this.lastClose[run.scope] = undefined;
   }
 }
 
@@ -105,9 +163,11 @@ interface RealRun {
 }
 interface RealAction {
   send(command: () => void): Promise<void>;
-  close(): Promise<void>;
+  close(last?: () => void): Promise<void>;
   id: string;
   done: Promise<unknown>;
+  /** Runs a function in the action's async context, also after the action has ended. */
+  inContext: (fn: () => void) => void;
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -126,7 +186,7 @@ async function execute(program: Step[]) {
     // A host ends an aborted run with the AbortError it caught, a moment later.
     controller.signal.addEventListener('abort', () => queueMicrotask(() => handle.end({ outcome: 'error', error: controller.signal.reason })));
     runs.push({ controller, handle });
-    model.runs.push({ id, scope, aborted: false, ended: false });
+    model.runs.push({ id, scope, seq: ++model.seq, aborted: false, interrupted: false, ended: false, late: false, userCancelWord: false });
   };
   /** Aborts every run of a scope, as a store closing that instance does, in the calling context. */
   const abortScope = (scope: number, context: number | undefined) => {
@@ -140,20 +200,24 @@ async function execute(program: Step[]) {
   };
   const openAction = async (kind: Kind, scope: number, register: boolean) => {
     const index = model.actions.length;
-    model.actions.push({ kind, open: true, interrupted: 0 });
+    model.actions.push({ kind, open: true, interrupted: 0, closed: new Map() });
     if (register) model.register(index, scope);
-    const inbox: Array<{ command: (() => void) | 'close'; done: () => void }> = [];
+    const inbox: Array<{ command: (() => void) | { close: (() => void) | undefined }; done: () => void }> = [];
+    let inContext!: RealAction['inContext'];
     let wake: (() => void) | undefined;
     let id = '';
     let opened!: () => void;
     const ready = new Promise<void>((r) => (opened = r));
     const done = lifecycle.action(kind, register ? { scopes: [SCOPES[scope]!] } : {}, async () => {
       id = lifecycle.activeActionId()!;
+      const snapshot = AsyncLocalStorage.snapshot();
+      inContext = (fn) => snapshot(fn);
       opened();
       for (;;) {
         while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
         const next = inbox.shift()!;
-        if (next.command === 'close') {
+        if (typeof next.command !== 'function') {
+          next.command.close?.();
           next.done();
           return;
         }
@@ -163,12 +227,12 @@ async function execute(program: Step[]) {
       }
     });
     await ready;
-    const post = (command: (() => void) | 'close') =>
+    const post = (command: (() => void) | { close: (() => void) | undefined }) =>
       new Promise<void>((resolve) => {
         inbox.push({ command, done: resolve });
         wake?.();
       });
-    actions.push({ send: (command) => post(command), close: () => post('close'), id, done });
+    actions.push({ send: (command) => post(command), close: (last) => post({ close: last }), id, done, inContext });
   };
 
   for (const s of program) {
@@ -196,6 +260,40 @@ async function execute(program: Step[]) {
           });
           expect(joined).toBeUndefined();
         });
+        break;
+      }
+      case 'abortInEnded': {
+        // A timer or promise chain the action created fires after it ended, in its async context.
+        const a = s.action % Math.max(1, actions.length);
+        if (actions.length === 0 || model.actions[a]!.open || runs.length === 0) break;
+        const i = s.run % runs.length;
+        const run = model.runs[i]!;
+        if (run.aborted) break;
+        run.aborted = true;
+        model.interrupt(run, a);
+        actions[a]!.inContext(() => runs[i]!.controller.abort());
+        if (!run.ended) model.end(run, 'error');
+        break;
+      }
+      case 'cancelReason':
+      case 'cancelThenEnd': {
+        if (runs.length === 0) break;
+        const i = s.run % runs.length;
+        const run = model.runs[i]!;
+        if (run.aborted) break;
+        run.aborted = true;
+        if (s.op === 'cancelReason') {
+          // The host says why it aborts: the package recognises the reason when the abort fires.
+          model.interrupt(run, undefined, true);
+          runs[i]!.controller.abort(userCancel());
+          model.end(run, 'error');
+        } else {
+          // The README's pattern: abort, then end the run as the user's cancel.
+          model.interrupt(run, undefined);
+          runs[i]!.controller.abort();
+          model.end(run, 'user_cancel');
+          runs[i]!.handle.end({ outcome: 'user_cancel' });
+        }
         break;
       }
       case 'abortOutside':
@@ -230,6 +328,31 @@ async function execute(program: Step[]) {
         await actions[a]!.done;
         break;
       }
+      case 'closeWithJoin': {
+        // The action's own work returns at once after firing a joined call it does not await; the
+        // joined call closes a scope a moment later. The action stays open until it has settled.
+        const a = s.action % Math.max(1, actions.length);
+        if (actions.length === 0 || !model.actions[a]!.open) break;
+        model.register(a, s.scope);
+        const victims = [...model.runs.keys()].filter((i) => model.runs[i]!.scope === s.scope && !model.runs[i]!.aborted);
+        for (const i of victims) {
+          const run = model.runs[i]!;
+          run.aborted = true;
+          model.interrupt(run, a);
+          model.end(run, 'error');
+        }
+        model.close(a);
+        await actions[a]!.close(() => {
+          void lifecycle.action(s.kind, { scopes: [SCOPES[s.scope]!] }, async () => {
+            await tick();
+            for (const i of victims) runs[i]!.controller.abort();
+          });
+        });
+        await actions[a]!.done;
+        await tick();
+        await tick();
+        break;
+      }
     }
     await tick();
   }
@@ -248,6 +371,8 @@ async function execute(program: Step[]) {
   return { h, model, actions };
 }
 
+const hrMs = (t: readonly [number, number]): number => t[0] * 1e3 + t[1] / 1e6;
+
 function check({ h, model, actions }: Awaited<ReturnType<typeof execute>>): void {
   const roots = h.actionSpans();
   expect(roots).toHaveLength(model.actions.length);
@@ -259,6 +384,13 @@ function check({ h, model, actions }: Awaited<ReturnType<typeof execute>>): void
     expect(root.parentSpanContext).toBeUndefined();
     expect(root.attributes['session_host.lifecycle.runs_interrupted'], `action ${a} interrupted`).toBe(action.interrupted);
   }
+  // An action ends only after every call it joined: its children started before it ended.
+  for (const child of h.named('run closed')) {
+    if (child.attributes['session_host.close.late'] === true) continue;
+    const root = roots.find((r) => r.spanContext().spanId === child.parentSpanContext?.spanId)!;
+    // (a span's start time is whole milliseconds, its end time finer)
+    expect(hrMs(child.startTime)).toBeLessThanOrEqual(hrMs(root.endTime) + 1);
+  }
   const runSpans = h.named('run');
   expect(runSpans).toHaveLength(model.runs.length);
   const closed = h.named('run closed');
@@ -266,6 +398,7 @@ function check({ h, model, actions }: Awaited<ReturnType<typeof execute>>): void
     const span = h.runSpan(run.id); // exactly one span per run: ended exactly once
     expect(span.attributes['session_host.close.classification'], run.id).toBe(run.classification);
     expect(span.attributes['session_host.close.provenance'], `${run.id} provenance`).toBe(run.provenance);
+    expect(span.attributes['session_host.close.late'], `${run.id} late`).toBe(run.late ? true : undefined);
     const children = closed.filter((c) => c.attributes['session_host.run.id'] === run.id);
     if (run.action === undefined) {
       expect(span.attributes['session_host.lifecycle.action.id'], run.id).toBeUndefined();

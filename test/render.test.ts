@@ -54,6 +54,30 @@ describe('renderLifecycleTree', () => {
     expect(Math.max(...widths(renderLifecycleTree(h.spans(), { width: 60 })))).toBe(60);
   });
 
+  it('cuts a long fingerprint with an ellipsis and keeps a space before the next column', () => {
+    const run = (id: string, fingerprint: string) => ({
+      traceId: 'a'.repeat(32),
+      spanId: id.padEnd(16, '0'),
+      parentSpanId: undefined,
+      name: 'run',
+      links: [],
+      startTimeMs: 0,
+      durationMs: 5,
+      attributes: {
+        'session_host.run.id': `run-${id}`,
+        'session_host.scope.key': 'dir:0123456789abcdef',
+        'session_host.close.classification': 'unknown_scope_close',
+        'session_host.close.summary_key': 'unknown_scope_close.missing_lifecycle_provenance',
+        'session_host.run.error.fingerprint': fingerprint,
+      },
+    });
+    const lines = renderLifecycleTree([run('1', 'DOMException'), run('2', 'VeryLongErrorNameForAFailure:ERR_A_VERY_LONG_CODE')]).split('\n');
+    const short = lines.find((l) => l.includes('run-1 '))!;
+    const long = lines.find((l) => l.includes('run-2 '))!;
+    expect(long).toContain(' VeryLongErrorN… 5.0 ms ');
+    expect(long.indexOf('5.0 ms')).toBe(short.indexOf('5.0 ms'));
+  });
+
   it('says so when there is nothing to show', () => {
     expect(renderLifecycleTree([])).toContain('no lifecycle actions and no unexplained closes');
     expect(renderCloseTable([])).toContain('(no run closes)');

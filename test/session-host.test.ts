@@ -1,6 +1,7 @@
 // The example session host, end to end over HTTP on loopback, with its spans asserted.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSessionHost, type SessionHost } from '../examples/session-host/host.js';
 import type { LifecycleSnapshot } from '../src/index.js';
@@ -150,6 +151,9 @@ describe('npm run demo', () => {
     expect(out).toContain('closes no action explains (unknown_scope_close): 2');
     expect(out).toMatch(/^local_instance_dispose\s+local_instance_dispose\.lifecycle_close\s+5$/m);
     expect(out).toMatch(/^closes since start: success=1 local_instance_reload=2 local_instance_dispose=5 unknown_scope_close=2$/m);
+    expect(out).toMatch(/^HTML view: demo-output\/lifecycle\.html \(open it in a browser\)$/m);
+    const html = readFileSync(join(ROOT, 'demo-output', 'lifecycle.html'), 'utf8');
+    expect(html).toContain('id="totals">2 lifecycle actions · 10 runs closed · 2 unexplained closes · ');
     expect(out).not.toMatch(/\u001b\[/);
     expect(out).not.toContain('/tmp/');
     expect(Math.max(...out.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(100);

@@ -48,6 +48,8 @@ function line(segments: Array<[string, string?]>, options: Required<RenderOption
 }
 
 const fit = (text: string, width: number): string => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width));
+/** A column: the text cut with an ellipsis to leave at least one space before the next column. */
+const col = (text: string, width: number): string => fit(text, width - 1) + ' ';
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
 const str = (value: unknown): string => (value === undefined ? '' : String(value));
 const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTimeMs || a.spanId.localeCompare(b.spanId);
@@ -98,9 +100,9 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
           [
             [`  ${i === children.length - 1 ? '└─' : '├─'} `],
             [fit(str(c[ATTR_RUN_ID]), 12) + ' '],
-            [fit(classification, 23), classificationColor(classification)],
-            [fit(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
-            [fit(ms(child.durationMs), 10)],
+            [col(classification, 23), classificationColor(classification)],
+            [col(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
+            [col(ms(child.durationMs), 10)],
             [target, 'dim'],
             [run === undefined ? '' : `  run ${ms(run.durationMs)}`],
           ],
@@ -120,9 +122,9 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
           [
             ['  ✗ ', 'red'],
             [fit(str(r[ATTR_RUN_ID]), 12) + ' '],
-            [fit(str(r[ATTR_SCOPE_KEY]), 22)],
-            [fit(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
-            [fit(ms(run.durationMs), 10)],
+            [col(str(r[ATTR_SCOPE_KEY]), 22)],
+            [col(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
+            [col(ms(run.durationMs), 10)],
             [`${run.traceId.slice(0, 8)}/${run.spanId.slice(0, 8)}`, 'dim'],
           ],
           o,
@@ -153,7 +155,7 @@ export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLik
   const keyWidth = Math.min(52, o.width - 30);
   const lines = [line([[fit('classification', 24)], [fit('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false })];
   for (const row of rows) {
-    lines.push(line([[fit(row.classification, 24), classificationColor(row.classification)], [fit(row.summaryKey, keyWidth)], [String(row.runs).padStart(6)]], o));
+    lines.push(line([[col(row.classification, 24), classificationColor(row.classification)], [col(row.summaryKey, keyWidth)], [String(row.runs).padStart(6)]], o));
   }
   if (rows.length === 0) lines.push('(no run closes)');
   return lines.join('\n') + '\n';

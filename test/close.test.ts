@@ -1,0 +1,146 @@
+// The close vocabulary and precedence, and bounded, content-free values on the wire.
+import { createHash } from 'node:crypto';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { CLOSE_CLASSIFICATIONS, summaryKeyOf } from '../src/index.js';
+import { hostRun, setup } from './utils/harness.js';
+import { DIR_A, DIR_B, DIR_C } from './utils/dirs.js';
+
+describe('classification vocabulary and precedence', () => {
+  it('has the design vocabulary and summary keys, plus abandoned for runs nobody ends', () => {
+    expect(CLOSE_CLASSIFICATIONS.map((c) => summaryKeyOf(c))).toEqual([
+      'success.completed',
+      'error.run_failed',
+      'user_cancel.user_requested',
+      'local_instance_reload.lifecycle_close',
+      'local_instance_dispose.lifecycle_close',
+      'known_lifecycle_close.lifecycle_close',
+      'unknown_scope_close.missing_lifecycle_provenance',
+      'abandoned.max_age_exceeded',
+    ]);
+    expect(summaryKeyOf('local_instance_reload', true)).toBe('local_instance_reload.end_not_observed');
+  });
+
+  it('maps every kind to its classification; an undeclared kind explains nothing', () => {
+    const h = setup({ kinds: ['constructor', 'idle_eviction'] });
+    const kinds = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'constructor', 'idle_eviction', 'instance_dispse'];
+    for (const kind of kinds) {
+      const run = h.lifecycle.trackRun({ runId: `k-${kind}`, scope: DIR_A });
+      h.lifecycle.action(kind, () => run.interrupted());
+      run.end();
+    }
+    const got = kinds.map((k) => h.runSpan(`k-${k}`).attributes['session_host.close.classification']);
+    expect(got).toEqual([
+      'local_instance_reload',
+      'local_instance_dispose',
+      'local_instance_dispose',
+      'local_instance_dispose',
+      'known_lifecycle_close',
+      'known_lifecycle_close',
+      'unknown_scope_close',
+    ]);
+    const typo = h.runSpan('k-instance_dispse').attributes;
+    expect(typo['session_host.lifecycle.kind']).toBe('unknown_kind');
+    expect(typo['session_host.close.summary_key']).toBe('unknown_scope_close.undeclared_kind');
+  });
+
+  it('a scope close wins over an error recorded before it and an error reported after it', () => {
+    const h = setup();
+    const before = h.lifecycle.trackRun({ runId: 'err-before', scope: DIR_A });
+    before.recordError(new Error('tool failed'));
+    const after = hostRun(h.lifecycle, DIR_A, 'err-after');
+    h.lifecycle.action('instance_reload', () => {
+      before.interrupted();
+      after.controller.abort();
+    });
+    before.end({ outcome: 'error' });
+    after.run.end({ outcome: 'error', error: new Error('AbortError caught') });
+    for (const id of ['err-before', 'err-after']) {
+      const span = h.runSpan(id);
+      expect(span.attributes['session_host.close.classification']).toBe('local_instance_reload');
+      expect(span.attributes['session_host.run.outcome']).toBe('error');
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+      expect(span.attributes['error.type']).toBeUndefined();
+    }
+  });
+
+  it('a failed run is error; a user cancel never interrupted is user_cancel, not a scope close', () => {
+    const h = setup();
+    const failed = h.lifecycle.trackRun({ runId: 'failed', scope: DIR_A });
+    failed.end({ outcome: 'error', error: Object.assign(new RangeError('x'), { code: 'ERR_OUT_OF_RANGE' }) });
+    const cancelled = h.lifecycle.trackRun({ runId: 'cancelled', scope: DIR_A });
+    cancelled.end({ outcome: 'user_cancel' });
+    const marked = hostRun(h.lifecycle, DIR_A, 'marked');
+    marked.run.interrupted({ userCancel: true });
+    marked.controller.abort();
+    marked.run.end({ outcome: 'error' });
+    const f = h.runSpan('failed');
+    expect(f.attributes['session_host.close.classification']).toBe('error');
+    expect(f.attributes['session_host.close.summary_key']).toBe('error.run_failed');
+    expect(f.attributes['error.type']).toBe('error');
+    expect(f.attributes['session_host.run.error.fingerprint']).toBe('RangeError:ERR_OUT_OF_RANGE');
+    expect(f.status).toEqual({ code: SpanStatusCode.ERROR, message: 'error' });
+    for (const id of ['cancelled', 'marked']) {
+      const c = h.runSpan(id);
+      expect(c.attributes['session_host.close.classification']).toBe('user_cancel');
+      expect(c.attributes['session_host.close.summary_key']).toBe('user_cancel.user_requested');
+      expect(c.status.code).toBe(SpanStatusCode.UNSET);
+    }
+  });
+
+  it('a user cancel inside an active action is still the lifecycle close', () => {
+    const h = setup();
+    const run = h.lifecycle.trackRun({ runId: 'uc', scope: DIR_A });
+    h.lifecycle.action('instance_dispose', () => run.interrupted({ userCancel: true }));
+    run.end({ outcome: 'user_cancel' });
+    expect(h.runSpan('uc').attributes['session_host.close.classification']).toBe('local_instance_dispose');
+  });
+
+  it('a run ended twice ends its span once and keeps the first outcome', () => {
+    const h = setup();
+    const run = h.lifecycle.trackRun({ runId: 'twice', scope: DIR_A });
+    run.end({ outcome: 'completed' });
+    run.end({ outcome: 'error', error: new Error('late') });
+    run.interrupted();
+    expect(h.named('run')).toHaveLength(1);
+    expect(h.runSpan('twice').attributes['session_host.close.classification']).toBe('success');
+    expect(run.classification).toBe('success');
+  });
+});
+
+describe('no raw scope or message on the wire; bounded values', () => {
+  it('exports only scope keys, bounded ids and error fingerprints', async () => {
+    const h = setup();
+    const secret = 'sk-live-51Habcdefghijklmnop';
+    const prompt = 'please refactor the billing module for alice@example.com';
+    const a = hostRun(h.lifecycle, DIR_A, secret, 'alice@example.com');
+    const b = hostRun(h.lifecycle, DIR_C, 'x'.repeat(5000), prompt);
+    const c = h.lifecycle.trackRun({ runId: '/home/alice/run', scope: DIR_B });
+    await h.lifecycle.action('instance_dispose_all', { scopes: [DIR_A, DIR_B, DIR_C] }, async () => {
+      a.controller.abort(new Error(`aborted while editing ${DIR_A} for ${prompt}`));
+      b.controller.abort();
+      await Promise.all([a.ended, b.ended]);
+    });
+    c.end({ outcome: 'error', error: Object.assign(new Error(`ENOENT ${DIR_B}`), { name: `Err ${DIR_B}`, code: 'ENOENT' }) });
+    const spans = h.spans();
+    expect(spans.length).toBe(6);
+    const wire = JSON.stringify(
+      spans.map((s) => ({ n: s.name, a: s.attributes, e: s.events, l: s.links, st: s.status })),
+    );
+    for (const canary of ['alice', '/home', '/srv', 'bob@', 'sk-live', 'refactor', 'xxxxxxxx', 'ENOENT /']) {
+      expect(wire).not.toContain(canary);
+    }
+    for (const span of spans) {
+      for (const value of Object.values(span.attributes)) {
+        const values = Array.isArray(value) ? value : [value];
+        for (const v of values) if (typeof v === 'string') expect(v.length).toBeLessThanOrEqual(128);
+      }
+      const key = span.attributes['session_host.scope.key'];
+      if (key !== undefined) expect(key).toMatch(/^dir:[0-9a-f]{16}$/);
+    }
+    const hashedSecret = 'h:' + createHash('sha256').update(secret).digest('hex').slice(0, 16);
+    expect(h.named('run').map((s) => s.attributes['session_host.run.id'])).toContain(hashedSecret);
+    const hashedPath = 'h:' + createHash('sha256').update('/home/alice/run').digest('hex').slice(0, 16);
+    expect(h.runSpan(hashedPath).attributes['session_host.run.error.fingerprint']).toBe('Error:ENOENT');
+  });
+});

@@ -1,0 +1,245 @@
+// Host safety: control flow never depends on telemetry, one listener per signal, exact wrapping,
+// promises passed through untouched, hostile values ignored, providers per action, safe ids.
+import { getEventListeners } from 'node:events';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { boundedId, hashId, SessionLifecycleInstrumentation } from '../src/index.js';
+import { captureDiag, setup } from './utils/harness.js';
+
+const DIR = '/home/carol/src/app';
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('control flow never depends on telemetry', () => {
+  it('closeScope aborts the signals handles own while enabled, disabled, or created disabled', () => {
+    for (const mode of ['enabled', 'disabled', 'created-disabled'] as const) {
+      const lifecycle = new SessionLifecycleInstrumentation({ enabled: mode !== 'created-disabled' });
+      if (mode === 'disabled') lifecycle.disable();
+      const read = lifecycle.trackRun({ runId: 'read-before', scope: DIR });
+      const signal = read.signal;
+      const unread = lifecycle.trackRun({ runId: 'read-after', scope: DIR });
+      expect(lifecycle.closeScope(DIR), mode).toBe(2);
+      expect(signal.aborted, mode).toBe(true);
+      // Read for the first time after its scope was closed: already aborted.
+      expect(unread.signal.aborted, mode).toBe(true);
+      read.end();
+      unread.end();
+      expect(lifecycle.closeScope(DIR), mode).toBe(0);
+    }
+  });
+});
+
+describe('one abort listener per AbortSignal', () => {
+  it('1,000 runs on one signal: one listener, no MaxListenersExceededWarning, removed with the last run', async () => {
+    const h = setup();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const runs = Array.from({ length: 1000 }, (_, i) =>
+        h.lifecycle.trackRun({ runId: `shared-${i}`, scope: DIR, signal: controller.signal }),
+      );
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      h.lifecycle.action('instance_dispose', () => controller.abort());
+      for (const run of runs) run.end({ outcome: 'error' });
+      await tick();
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      expect(h.named('run closed')).toHaveLength(1000);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a run on AbortSignal.any() ended inside the source signal\'s own listener still records its close', async () => {
+    const h = setup();
+    const source = new AbortController();
+    const composed = AbortSignal.any([source.signal]);
+    const run = h.lifecycle.trackRun({ runId: 'composed', scope: DIR, signal: composed });
+    source.signal.addEventListener('abort', () => run.end({ outcome: 'error' }));
+    h.lifecycle.action('instance_reload', () => source.abort());
+    await tick();
+    const attrs = h.runSpan('composed').attributes;
+    expect(attrs['session_host.close.classification']).toBe('local_instance_reload');
+    expect(attrs['session_host.close.provenance']).toBe('context');
+  });
+});
+
+describe('wrapping is exact', () => {
+  it('checks every method first: one that cannot be wrapped is named in a TypeError and nothing is touched', () => {
+    const h = setup();
+    const store = { reload() {}, dispose() {} };
+    Object.defineProperty(store, 'dispose', { value: store.dispose, writable: false, configurable: false });
+    const before = store.reload;
+    expect(() => h.lifecycle.instrumentStore(store, { reload: 'instance_reload', dispose: 'instance_dispose' })).toThrow(
+      /cannot wrap dispose/,
+    );
+    expect(store.reload).toBe(before);
+  });
+
+  it('enable() after disable() wraps what is on the store now, keeping a method the host replaced', () => {
+    const h = setup();
+    const store = { reload: () => 'v1' };
+    h.lifecycle.instrumentStore(store, { reload: 'instance_reload' });
+    h.lifecycle.disable();
+    store.reload = () => 'v2';
+    h.lifecycle.enable();
+    expect(store.reload()).toBe('v2');
+    expect(h.actionSpans()).toHaveLength(1);
+  });
+
+  it('a prototype method patched after wrapping is what instances call', () => {
+    const h = setup();
+    class Store {
+      reload(): string {
+        return 'old';
+      }
+    }
+    const store = new Store();
+    h.lifecycle.instrumentStore(store, { reload: 'instance_reload' });
+    Store.prototype.reload = () => 'patched';
+    expect(store.reload()).toBe('patched');
+    expect(h.actionSpans()).toHaveLength(1);
+  });
+
+  it('two instrumentations on one store compose in any order of disable and enable', () => {
+    const a = setup();
+    const b = setup();
+    const store = { dispose: (x: number) => x * 2 };
+    a.lifecycle.instrumentStore(store, { dispose: 'instance_dispose' });
+    b.lifecycle.instrumentStore(store, { dispose: 'instance_dispose' });
+    const calls = () => [a.actionSpans().length, b.actionSpans().length];
+    expect(store.dispose(1)).toBe(2);
+    expect(calls()).toEqual([1, 1]);
+    a.lifecycle.disable(); // under b: stays in the chain, passes through
+    expect(store.dispose(2)).toBe(4);
+    expect(calls()).toEqual([1, 2]);
+    a.lifecycle.enable();
+    expect(store.dispose(3)).toBe(6);
+    expect(calls()).toEqual([2, 3]);
+    b.lifecycle.disable(); // on top: unwrapped, a stays
+    b.lifecycle.enable();
+    a.lifecycle.disable();
+    a.lifecycle.enable();
+    expect(store.dispose(4)).toBe(8);
+    expect(calls()).toEqual([3, 4]);
+  });
+});
+
+describe('promises pass through untouched', () => {
+  it('returns the same promise, calls a lazy thenable\'s then exactly once (the host\'s), adds no unhandled rejection', async () => {
+    const h = setup();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const promise = Promise.resolve('value');
+      let thenCalls = 0;
+      let runs = 0;
+      const lazy = {
+        then(resolve: (v: string) => void) {
+          thenCalls++;
+          runs++;
+          resolve('lazy');
+        },
+      };
+      const failing = Promise.reject(new Error('host failure'));
+      const store = { a: () => promise, b: () => lazy, c: () => failing };
+      h.lifecycle.instrumentStore(store, { a: 'instance_reload', b: 'instance_reload', c: 'instance_dispose' });
+      expect(store.a()).toBe(promise);
+      expect(await store.b()).toBe('lazy');
+      await expect(store.c()).rejects.toThrow('host failure');
+      await tick();
+      await tick();
+      expect(thenCalls).toBe(1);
+      expect(runs).toBe(1);
+      expect(unhandled).toEqual([]);
+      expect(h.actionSpans().map((s) => s.attributes['session_host.lifecycle.outcome'])).toEqual(['ok', 'ok', 'error']);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('hostile values are ignored, not thrown', () => {
+  it('revoked proxies, throwing getters on signals and stores: the host method runs, run.end ends, diag says so', async () => {
+    const diag = captureDiag();
+    try {
+      const h = setup();
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const proxy = revoked.proxy as never;
+      expect(h.lifecycle.action('instance_reload', proxy, () => 'ran')).toBe('ran');
+      expect(h.lifecycle.action('instance_reload', { scopes: proxy }, () => 'ran')).toBe('ran');
+      const store = { dispose: (_x: unknown) => 'disposed' };
+      h.lifecycle.instrumentStore(store, { dispose: 'instance_dispose' }, { scopeOf: () => proxy });
+      expect(store.dispose(proxy)).toBe('disposed');
+      const plain = { reload: (_x: unknown) => 'reloaded' };
+      h.lifecycle.instrumentStore(plain, { reload: 'instance_reload' });
+      expect(plain.reload(proxy)).toBe('reloaded');
+      const signal = new AbortController().signal;
+      const hostile = new Proxy(signal, {
+        get(target, key) {
+          if (key === 'aborted' || key === 'reason') throw new Error('hostile getter');
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const run = h.lifecycle.trackRun({ runId: 'hostile-signal', scope: DIR, signal: hostile });
+      run.end();
+      expect(h.runSpan('hostile-signal').attributes['session_host.close.classification']).toBe('success');
+      const viaProxy = h.lifecycle.trackRun(proxy);
+      viaProxy.end();
+      expect(() => h.lifecycle.closeScope(proxy)).not.toThrow();
+      expect(diag.lines.length).toBeGreaterThan(0);
+    } finally {
+      diag.restore();
+    }
+  });
+});
+
+describe('providers', () => {
+  it('a provider swapped during an open action: its run closed children go to the action span\'s provider', () => {
+    const h = setup();
+    const other = new InMemorySpanExporter();
+    const controller = new AbortController();
+    const run = h.lifecycle.trackRun({ runId: 'swap-victim', scope: DIR, signal: controller.signal });
+    h.lifecycle.action('instance_dispose', () => {
+      h.lifecycle.setTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(other)] }));
+      controller.abort();
+    });
+    run.end({ outcome: 'error' });
+    const [action] = h.actionSpans();
+    const [child] = h.named('run closed');
+    expect(child!.parentSpanContext?.spanId).toBe(action!.spanContext().spanId);
+    expect(other.getFinishedSpans().map((s) => s.name)).not.toContain('run closed');
+    // Spans started after the swap go to the new provider.
+    h.lifecycle.action('instance_reload', () => undefined);
+    expect(other.getFinishedSpans().map((s) => s.name)).toEqual(['lifecycle instance_reload']);
+  });
+});
+
+describe('ids that look like secrets never leave the process', () => {
+  it('keeps UUIDs, ULIDs and short prefixed ids; hashes every credential prefix and anything else', () => {
+    for (const safe of ['3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60', '01HZX3K9Q8W7E6R5T4Y3U2I1O0', 'ses_abc123', 'run-42']) {
+      expect(boundedId(safe)).toBe(safe);
+    }
+    const secrets = [
+      'sk-abc123',
+      'AKIAABCDEFGHIJKLMNOP',
+      'AIzaSyA1b2C3',
+      'ghp_abcdef',
+      'github_pat_11ABC',
+      'glpat-abcdef',
+      'gsk_abcdef',
+      'npm_abcdef',
+      'hf_abcdef',
+      'xoxb-123',
+      'xoxp-123',
+      'eyJhbGciOiJIUzI1NiJ9',
+      'has.dot',
+      'a'.repeat(49),
+    ];
+    for (const secret of secrets) expect(boundedId(secret), secret).toBe(hashId(secret));
+  });
+});
