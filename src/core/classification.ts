@@ -98,8 +98,10 @@ export function isLifecycleKind(kind: unknown): kind is string {
   return typeof kind === 'string' && KIND_PATTERN.test(kind);
 }
 
-/** `true` for a bounded token (`[a-z][a-z0-9_]{0,39}`): reasons and origins have this shape too. */
-export const isBoundedToken = isLifecycleKind;
+/** `true` for a bounded token (`[a-z][a-z0-9_]{0,39}`): the shape of kinds, reasons and origins. */
+export function isBoundedToken(value: unknown): value is string {
+  return isLifecycleKind(value);
+}
 
 /** The kind as a diag message may show it: the token itself, else its type and length only. */
 export function describeKind(kind: unknown): string {

@@ -1,54 +1,77 @@
-// One abort listener per AbortSignal, shared by every run on it and removed when its last run ends:
-// a signal shared by a thousand runs gets one listener (no MaxListenersExceededWarning in the
-// host's logs), and a run costs no closure. The listener is one function for all signals; it finds
-// the runs of the signal that fired through a WeakMap, so nothing here keeps a signal alive.
+// One abort listener per AbortSignal, shared by every run on it and removed once its last run has
+// ended: a signal shared by a thousand runs gets one listener (no MaxListenersExceededWarning in
+// the host's logs), and a run costs no closure. The listener is one function for all signals; it
+// finds the runs of the signal that fired through a WeakMap, so nothing here keeps a signal alive.
+// A signal whose last run ends is let go at the end of the current task, not at once: a host that
+// runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { errorFingerprint } from '../redact.js';
 import { logger } from '../log.js';
 import type { TrackedRun } from './state.js';
 
-type Listeners = TrackedRun | Set<TrackedRun>;
-const runsBySignal = new WeakMap<AbortSignal, Listeners>();
+interface Listening {
+  runs: TrackedRun | Set<TrackedRun> | undefined;
+  /** Waiting in `emptied` to be let go. */
+  queued: boolean;
+}
+const bySignal = new WeakMap<AbortSignal, Listening>();
+const emptied: AbortSignal[] = [];
 
 function onAbort(this: AbortSignal): void {
-  const listeners = runsBySignal.get(this);
-  if (listeners === undefined) return;
-  if (!(listeners instanceof Set)) return listeners.interrupted();
-  for (const run of [...listeners]) run.interrupted();
+  const runs = bySignal.get(this)?.runs;
+  if (runs === undefined) return;
+  if (!(runs instanceof Set)) return runs.interrupted();
+  for (const run of [...runs]) run.interrupted();
+}
+
+function letGo(): void {
+  for (const signal of emptied.splice(0)) {
+    const entry = bySignal.get(signal);
+    if (entry === undefined) continue;
+    entry.queued = false;
+    if (entry.runs !== undefined) continue;
+    bySignal.delete(signal);
+    try {
+      signal.removeEventListener('abort', onAbort);
+    } catch {
+      // a signal-like object that cannot remove listeners holds nothing of ours that matters
+    }
+  }
 }
 
 /** Listens to `signal` for `run`; `false` when the signal cannot be listened to. */
 export function listen(run: TrackedRun, signal: AbortSignal): boolean {
-  const listeners = runsBySignal.get(signal);
-  if (listeners === undefined) {
+  const entry = bySignal.get(signal);
+  if (entry === undefined) {
     try {
       signal.addEventListener('abort', onAbort);
     } catch (error) {
       logger.warn(`trackRun: the signal could not be listened to (${errorFingerprint(error)}); use run.interrupted()`);
       return false;
     }
-    runsBySignal.set(signal, run);
-  } else if (listeners instanceof Set) {
-    listeners.add(run);
+    bySignal.set(signal, { runs: run, queued: false });
+  } else if (entry.runs === undefined) {
+    entry.runs = run;
+  } else if (entry.runs instanceof Set) {
+    entry.runs.add(run);
   } else {
-    runsBySignal.set(signal, new Set([listeners, run]));
+    entry.runs = new Set([entry.runs, run]);
   }
   return true;
 }
 
-/** Stops listening for `run`; the signal's listener goes with its last run. */
+/** Stops listening for `run`; the signal's listener goes once no run is left on it. */
 export function unlisten(run: TrackedRun, signal: AbortSignal): void {
-  const listeners = runsBySignal.get(signal);
-  if (listeners === undefined) return;
-  if (listeners instanceof Set) {
-    listeners.delete(run);
-    if (listeners.size > 0) return;
-  } else if (listeners !== run) {
+  const entry = bySignal.get(signal);
+  if (entry === undefined) return;
+  const { runs } = entry;
+  if (runs instanceof Set) {
+    runs.delete(run);
+    if (runs.size > 0) return;
+  } else if (runs !== run) {
     return;
   }
-  runsBySignal.delete(signal);
-  try {
-    signal.removeEventListener('abort', onAbort);
-  } catch {
-    // a signal-like object that cannot remove listeners holds nothing of ours that matters
-  }
+  entry.runs = undefined;
+  if (entry.queued) return;
+  entry.queued = true;
+  if (emptied.push(signal) === 1) queueMicrotask(letGo);
 }
