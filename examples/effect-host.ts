@@ -16,7 +16,11 @@ import {
 
 export interface InstanceStoreShape {
   /** Forks a run into the instance of `directory` (made on first use); it works until `work` ends. */
-  readonly startRun: (directory: string, runId: string, work: Effect.Effect<void, Error>) => Effect.Effect<Fiber.Fiber<void, Error>>;
+  readonly startRun: (
+    directory: string,
+    runId: string,
+    work: Effect.Effect<void, Error>,
+  ) => Effect.Effect<Fiber.Fiber<void, Error>>;
   /** A user stops a run: the host interrupts its fiber, and its own onInterrupt says why. */
   readonly cancel: (runId: string) => Effect.Effect<void>;
   /** Closes the instance's runs and starts a fresh generation of it. */
@@ -52,7 +56,8 @@ function makeInstanceStore(lifecycle: EffectLifecycle) {
       });
 
     // telemetry: the scope close is recorded inside the action before the finalizers run.
-    const closeInstance = (directory: string, instance: Instance) => closeInstanceScope(lifecycle, instance.scope, directory);
+    const closeInstance = (directory: string, instance: Instance) =>
+      closeInstanceScope(lifecycle, instance.scope, directory);
 
     const store: InstanceStoreShape = {
       startRun: (directory, runId, work) =>
@@ -61,7 +66,9 @@ function makeInstanceStore(lifecycle: EffectLifecycle) {
           // telemetry: the fiber is a tracked run; the host's onInterrupt reports a user's cancel.
           const body = trackedRun(lifecycle, { runId, scope: directory })((run) =>
             work.pipe(
-              Effect.onInterrupt(() => Effect.sync(() => (cancelled.delete(runId) ? run.end({ outcome: 'user_cancel' }) : undefined))),
+              Effect.onInterrupt(() =>
+                Effect.sync(() => (cancelled.delete(runId) ? run.end({ outcome: 'user_cancel' }) : undefined)),
+              ),
               Effect.ensuring(Effect.sync(() => fibers.delete(runId))),
             ),
           );

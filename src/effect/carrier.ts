@@ -30,7 +30,7 @@ export function openActionOf(
   } catch {
     return undefined;
   }
-  return carried !== undefined && carried.open && carried.lifecycle === lifecycle ? carried : undefined;
+  return carried?.open && carried.lifecycle === lifecycle ? carried : undefined;
 }
 
 /**
@@ -55,7 +55,7 @@ export function inLifecycleAction<A>(lifecycle: EffectLifecycle<never>, thunk: (
 /** The id of the open lifecycle action the current fiber works for, if any. */
 export const currentLifecycleActionId: Effect.Effect<string | undefined> = Effect.withFiber((fiber) => {
   const carried = fiber.getRef(CurrentLifecycleAction);
-  return Effect.succeed(carried !== undefined && carried.open ? carried.handle.id : undefined);
+  return Effect.succeed(carried?.open ? carried.handle.id : undefined);
 });
 
 /** The interrupter when an interrupt is being made: the fiber whose code is running, if any. */

@@ -36,7 +36,7 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
       seen = true;
       guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()));
     }
-    return original.call(this, fiberId, annotations);
+    original.call(this, fiberId, annotations);
   };
   try {
     const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };

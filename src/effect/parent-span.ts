@@ -5,7 +5,7 @@
 // the fiber's context: its ids are the parent. Effect's default tracer exports nothing, so its
 // spans are never a parent (the action would point at a span no backend ever receives).
 import { context, trace, TraceFlags, type Context as OtelContext } from '@opentelemetry/api';
-import { Context, Fiber, Tracer } from 'effect';
+import { Context, type Fiber, Tracer } from 'effect';
 
 let nativeTracer: Tracer.Tracer | undefined;
 

@@ -1,6 +1,11 @@
 import { Cause, Effect, Exit, Fiber } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { currentLifecycleActionId, trackedRun, withActionHandle, withLifecycleAction } from 'otel-session-lifecycle/effect';
+import {
+  currentLifecycleActionId,
+  trackedRun,
+  withActionHandle,
+  withLifecycleAction,
+} from 'otel-session-lifecycle/effect';
 import { captureDiag } from '../utils/harness.js';
 import { closeOf, setup, settle } from './setup.js';
 
@@ -29,7 +34,9 @@ describe('withLifecycleAction', () => {
       override readonly name = 'ReloadFailed';
     }
     const failure = new ReloadFailed('config at /home/carol/x is broken');
-    const exit = await Effect.runPromiseExit(Effect.fail(failure).pipe(withLifecycleAction(h.lifecycle, 'instance_reload')));
+    const exit = await Effect.runPromiseExit(
+      Effect.fail(failure).pipe(withLifecycleAction(h.lifecycle, 'instance_reload')),
+    );
     expect(exit).toEqual(Exit.fail(failure));
     const [action] = h.actionSpans();
     expect(action?.status.code).toBe(2);
@@ -48,7 +55,8 @@ describe('withLifecycleAction', () => {
 
   it('joins an action the fiber already works for: disposeAll forking dispose per instance is one action', async () => {
     const h = setup();
-    const dispose = (dir: string) => settle.pipe(withLifecycleAction(h.lifecycle, 'instance_dispose', { scopes: [dir] }));
+    const dispose = (dir: string) =>
+      settle.pipe(withLifecycleAction(h.lifecycle, 'instance_dispose', { scopes: [dir] }));
     const disposeAll = Effect.forEach(['/srv/a', '/srv/b', '/srv/c'], dispose, { concurrency: 'unbounded' }).pipe(
       withLifecycleAction(h.lifecycle, 'instance_dispose_all'),
     );
@@ -82,7 +90,9 @@ describe('withLifecycleAction', () => {
       const value = { not: 'an effect' };
       const wrap = withLifecycleAction(h.lifecycle, 'instance_reload') as (v: unknown) => unknown;
       expect(wrap(value)).toBe(value);
-      expect(diag.lines.join('\n')).toMatch(/withLifecycleAction\(instance_reload\) was given an object, not an Effect/);
+      expect(diag.lines.join('\n')).toMatch(
+        /withLifecycleAction\(instance_reload\) was given an object, not an Effect/,
+      );
       expect(h.actionSpans()).toHaveLength(0);
     } finally {
       diag.restore();

@@ -48,7 +48,9 @@ describe('the Effect adapter never turns a host success into a failure', () => {
       expect(await Effect.runPromise(Effect.succeed(1).pipe(withLifecycleAction(bogus, 'instance_reload')))).toBe(1);
       const handled = Effect.succeed(2).pipe(withActionHandle(bogus, null as never));
       expect(await Effect.runPromise(handled)).toBe(2);
-      const ran = await Effect.runPromise(trackedRun(bogus, { runId: 'r', scope: '/x' })((run) => Effect.succeed(run.runId)));
+      const ran = await Effect.runPromise(
+        trackedRun(bogus, { runId: 'r', scope: '/x' })((run) => Effect.succeed(run.runId)),
+      );
       expect(ran).toBe('r');
       expect(diag.lines.length).toBeGreaterThanOrEqual(3);
     } finally {
@@ -71,7 +73,9 @@ describe('the Effect adapter never turns a host success into a failure', () => {
 
   it('records an undeclared kind as unknown_kind and still runs the Effect', async () => {
     const h = setup({ kinds: [] });
-    const exit = await Effect.runPromiseExit(Effect.succeed('ok').pipe(withLifecycleAction(h.lifecycle, 'instance_dispse')));
+    const exit = await Effect.runPromiseExit(
+      Effect.succeed('ok').pipe(withLifecycleAction(h.lifecycle, 'instance_dispse')),
+    );
     expect(exit).toEqual(Exit.succeed('ok'));
     expect(h.actionSpans().map((s) => s.name)).toEqual(['lifecycle unknown_kind']);
   });
@@ -95,12 +99,19 @@ describe('kinds are checked at compile time', () => {
 describe('a lifecycle call forked inside an action', () => {
   it('joins the action when it starts before the action exits, and the action waits for it', async () => {
     const h = setup();
-    const runs = ['r1', 'r2'].map((runId) => Effect.runFork(trackedRun(h.lifecycle, { runId, scope: '/srv/a' })(Effect.never)));
+    const runs = ['r1', 'r2'].map((runId) =>
+      Effect.runFork(trackedRun(h.lifecycle, { runId, scope: '/srv/a' })(Effect.never)),
+    );
     await Effect.runPromise(settle);
-    const dispose = settle.pipe(Effect.andThen(Fiber.interruptAll(runs)), withLifecycleAction(h.lifecycle, 'instance_dispose'));
+    const dispose = settle.pipe(
+      Effect.andThen(Fiber.interruptAll(runs)),
+      withLifecycleAction(h.lifecycle, 'instance_dispose'),
+    );
     // disposeAll fires dispose without awaiting it (started at once, so it joins while disposeAll is open).
     const child = await Effect.runPromise(
-      Effect.forkDetach(dispose, { startImmediately: true }).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose_all')),
+      Effect.forkDetach(dispose, { startImmediately: true }).pipe(
+        withLifecycleAction(h.lifecycle, 'instance_dispose_all'),
+      ),
     );
     expect(h.actionSpans()).toHaveLength(0);
     await Effect.runPromise(Fiber.await(child));

@@ -7,7 +7,9 @@ import { closeOf, setup, settle } from './setup.js';
 describe('trackedRun', () => {
   it('attributes the interrupt of a fiber run by a fiber that works for an action to that action', async () => {
     const h = setup();
-    const runs = ['r1', 'r2'].map((runId) => Effect.runFork(trackedRun(h.lifecycle, { runId, scope: '/srv/a' })(Effect.never)));
+    const runs = ['r1', 'r2'].map((runId) =>
+      Effect.runFork(trackedRun(h.lifecycle, { runId, scope: '/srv/a' })(Effect.never)),
+    );
     await Effect.runPromise(settle);
     await Effect.runPromise(Fiber.interruptAll(runs).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose')));
     const [action] = h.actionSpans();
@@ -52,7 +54,9 @@ describe('trackedRun', () => {
     class ToolFailed extends Error {
       override readonly name = 'ToolFailed';
     }
-    const failed = await Effect.runPromiseExit(trackedRun(h.lifecycle, { runId: 'bad', scope: '/srv/a' })(Effect.fail(new ToolFailed('x'))));
+    const failed = await Effect.runPromiseExit(
+      trackedRun(h.lifecycle, { runId: 'bad', scope: '/srv/a' })(Effect.fail(new ToolFailed('x'))),
+    );
     const ok = await Effect.runPromise(trackedRun(h.lifecycle, { runId: 'ok', scope: '/srv/a' })(Effect.succeed(42)));
     expect(Exit.isFailure(failed)).toBe(true);
     expect(ok).toBe(42);
@@ -109,7 +113,9 @@ describe('trackFiber', () => {
       const done = Effect.runFork(Effect.succeed(1));
       await Effect.runPromise(Fiber.await(done));
       expect(trackFiber(h.lifecycle, done, { runId: 'r1', scope: '/srv/a' })).toBeUndefined();
-      expect(trackFiber(h.lifecycle, { id: 1 } as unknown as Fiber.Fiber<unknown>, { runId: 'r2', scope: '/srv/a' })).toBeUndefined();
+      expect(
+        trackFiber(h.lifecycle, { id: 1 } as unknown as Fiber.Fiber<unknown>, { runId: 'r2', scope: '/srv/a' }),
+      ).toBeUndefined();
       expect(diag.lines.join('\n')).toMatch(/already exited/);
       expect(diag.lines.join('\n')).toMatch(/trackFiber was given an object, not a fiber/);
       expect(h.lifecycle.stateCounts().runsInFlight).toBe(0);

@@ -14,7 +14,10 @@ describe('with Effect’s OpenTelemetry tracer (@effect/opentelemetry)', () => {
       Effect.gen(function* () {
         const run = yield* Effect.forkChild(trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a' })(Effect.never));
         yield* settle;
-        yield* Fiber.interrupt(run).pipe(withLifecycleAction(h.lifecycle, 'instance_reload'), Effect.withSpan('POST /reload'));
+        yield* Fiber.interrupt(run).pipe(
+          withLifecycleAction(h.lifecycle, 'instance_reload'),
+          Effect.withSpan('POST /reload'),
+        );
       }).pipe(Effect.provide(tracing)),
     );
     const [request] = h.named('POST /reload');

@@ -24,7 +24,9 @@ describe('where the action span hangs', () => {
 
   it('as a root under Effect’s default tracer, whose spans no backend receives', async () => {
     const h = setup();
-    await Effect.runPromise(Effect.void.pipe(withLifecycleAction(h.lifecycle, 'instance_reload'), Effect.withSpan('POST /reload')));
+    await Effect.runPromise(
+      Effect.void.pipe(withLifecycleAction(h.lifecycle, 'instance_reload'), Effect.withSpan('POST /reload')),
+    );
     const [action] = h.actionSpans();
     expect(action!.parentSpanContext).toBeUndefined();
   });
@@ -33,7 +35,9 @@ describe('where the action span hangs', () => {
     const h = setup();
     const parent = h.provider.getTracer('host').startSpan('POST /reload');
     await context.with(trace.setSpan(context.active(), parent), () =>
-      Effect.runPromise(Effect.void.pipe(withLifecycleAction(h.lifecycle, 'instance_reload'), Effect.withTracer(exportingTracer))),
+      Effect.runPromise(
+        Effect.void.pipe(withLifecycleAction(h.lifecycle, 'instance_reload'), Effect.withTracer(exportingTracer)),
+      ),
     );
     parent.end();
     const [action] = h.actionSpans();

@@ -1,6 +1,12 @@
 import { Effect, Exit, Scope } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { closeInstanceScope, inLifecycleAction, recordScopeClose, trackedRun, withLifecycleAction } from 'otel-session-lifecycle/effect';
+import {
+  closeInstanceScope,
+  inLifecycleAction,
+  recordScopeClose,
+  trackedRun,
+  withLifecycleAction,
+} from 'otel-session-lifecycle/effect';
 import { captureDiag } from '../utils/harness.js';
 import { closeOf, setup, settle } from './setup.js';
 
@@ -18,11 +24,15 @@ describe('closeInstanceScope', () => {
     const order: string[] = [];
     const program = Effect.gen(function* () {
       const scope = yield* Scope.make();
-      yield* Scope.addFinalizer(scope, Effect.sync(() => {
-        order.push(`finalizer: plain run ${plain.classification ?? 'still open'}`);
-        controller.abort();
-      }));
-      for (const runId of ['f1', 'f2']) yield* Effect.forkIn(trackedRun(h.lifecycle, { runId, scope: DIR })(Effect.never), scope);
+      yield* Scope.addFinalizer(
+        scope,
+        Effect.sync(() => {
+          order.push(`finalizer: plain run ${plain.classification ?? 'still open'}`);
+          controller.abort();
+        }),
+      );
+      for (const runId of ['f1', 'f2'])
+        yield* Effect.forkIn(trackedRun(h.lifecycle, { runId, scope: DIR })(Effect.never), scope);
       yield* settle;
       yield* closeInstanceScope(h.lifecycle, scope, DIR).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose'));
     });
@@ -47,7 +57,9 @@ describe('closeInstanceScope', () => {
     try {
       const scope = Scope.makeUnsafe();
       await Effect.runPromise(Scope.close(scope, Exit.void));
-      await Effect.runPromise(closeInstanceScope(h.lifecycle, scope, DIR).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose')));
+      await Effect.runPromise(
+        closeInstanceScope(h.lifecycle, scope, DIR).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose')),
+      );
       expect(diag.lines.join('\n')).toMatch(/closeInstanceScope was given a Scope that is already closed/);
       expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.runs_interrupted']).toBe(0);
     } finally {

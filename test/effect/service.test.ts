@@ -36,7 +36,8 @@ function storeLayer(h: EffectHarness, log: string[]) {
             return running.length;
           });
         },
-        disposeAll: () => Effect.forEach([...fibers.keys()], (directory) => instrumented.reload({ directory }), { discard: true }),
+        disposeAll: () =>
+          Effect.forEach([...fibers.keys()], (directory) => instrumented.reload({ directory }), { discard: true }),
         legacy: async (directory) => `legacy ${directory.length}`,
         size: () => fibers.size,
       };
@@ -88,7 +89,8 @@ describe('instrumentEffectService', () => {
     const actions = h.actionSpans();
     expect(actions.map((s) => s.name)).toEqual(['lifecycle instance_dispose_all']);
     expect(actions[0]!.attributes['session_host.lifecycle.runs_interrupted']).toBe(3);
-    for (const runId of ['run-a', 'run-b', 'run-c']) expect(closeOf(h, runId).classification).toBe('local_instance_dispose');
+    for (const runId of ['run-a', 'run-b', 'run-c'])
+      expect(closeOf(h, runId).classification).toBe('local_instance_dispose');
   });
 
   it('passes a method’s value that is not an Effect through and reports it; unmapped members are untouched', async () => {
@@ -116,16 +118,23 @@ describe('instrumentEffectService', () => {
     const wrapped = instrumentEffectService(h.lifecycle, service, { reload: 'instance_reload' });
     expect(service.reload).toBe(reload);
     expect(wrapped.reload).not.toBe(reload);
-    expect(() => instrumentEffectService(h.lifecycle, service, { dispose: 'instance_dispose' } as never)).toThrow(TypeError);
+    expect(() => instrumentEffectService(h.lifecycle, service, { dispose: 'instance_dispose' } as never)).toThrow(
+      TypeError,
+    );
     expect(() => instrumentEffectService(h.lifecycle, null as never, {} as never)).toThrow(TypeError);
   });
 
   it('takes scopes and bounded reason/origin tokens from the call', async () => {
     const h = setup();
     const service = { reload: (_dirs: readonly string[]) => Effect.void };
-    const wrapped = instrumentEffectService(h.lifecycle, service, { reload: 'instance_reload' }, {
-      scopeOf: (_method, args) => args[0] as readonly string[],
-    });
+    const wrapped = instrumentEffectService(
+      h.lifecycle,
+      service,
+      { reload: 'instance_reload' },
+      {
+        scopeOf: (_method, args) => args[0] as readonly string[],
+      },
+    );
     await Effect.runPromise(wrapped.reload(['/srv/a', '/srv/b']));
     const keys = h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys'];
     expect(keys).toEqual(['/srv/a', '/srv/b'].map((d) => h.lifecycle.scopeKey(d)));

@@ -1,5 +1,5 @@
 // Shared set-up of the Effect adapter tests: the in-memory harness, and small Effect programs.
-import { Effect, Fiber } from 'effect';
+import { Effect } from 'effect';
 import { setup, type Harness } from '../utils/harness.js';
 
 export { setup };
@@ -11,9 +11,6 @@ export const EFFECT_UNDER_TEST = process.env.EFFECT_UNDER_TEST ?? 'newest';
 /** Lets every fiber that can make progress do so (forked fibers start on a later tick). */
 export const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)));
 
-/** A run body that works until it is interrupted. */
-export const forever = Effect.never;
-
 /** The classification and provenance the run span of `runId` records. */
 export function closeOf(h: EffectHarness, runId: string) {
   const span = h.runSpan(runId);
@@ -23,5 +20,3 @@ export function closeOf(h: EffectHarness, runId: string) {
     actionId: span.attributes['session_host.lifecycle.action.id'],
   };
 }
-
-export { Fiber };

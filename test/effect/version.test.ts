@@ -21,7 +21,15 @@ describe('the effect runtime under test', () => {
     const als = new AsyncLocalStorage<string>();
     let seen: string | undefined;
     const victim = als.run('victim', () =>
-      Effect.runFork(Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (seen = als.getStore()))))),
+      Effect.runFork(
+        Effect.never.pipe(
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              seen = als.getStore();
+            }),
+          ),
+        ),
+      ),
     );
     await Effect.runPromise(settle);
     als.run('interrupter', () => victim.interruptUnsafe());
