@@ -94,3 +94,36 @@ void store; void c; void n; void t;
     expect(readdirSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'dist'))).toContain('index.d.ts');
   }, 120_000);
 });
+
+describe('the otel-session-lifecycle/effect entry in the tarball', () => {
+  it('ships, and leaves the main entry loadable when effect (an optional peer) is not installed', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/effect/index.js', 'dist/effect/index.d.ts']));
+    writeFileSync(
+      join(consumer, 'no-effect.mjs'),
+      `const main = await import('otel-session-lifecycle');
+console.log(typeof main.SessionLifecycleInstrumentation);
+await import('otel-session-lifecycle/effect').then(() => console.log('loaded'), (e) => console.log(e.code, /'effect'/.test(e.message)));`,
+    );
+    expect(run('node', ['no-effect.mjs'], consumer).trim().split('\n')).toEqual(['function', 'ERR_MODULE_NOT_FOUND true']);
+  });
+
+  it('with effect installed, runs and type-checks in a consumer project', () => {
+    const version = JSON.parse(run('node', ['-p', "JSON.stringify(require('effect/package.json').version)"], ROOT)) as string;
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `effect@${version}`], consumer);
+    writeFileSync(
+      join(consumer, 'with-effect.ts'),
+      `import { Effect } from 'effect';
+import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { currentLifecycleActionId, withLifecycleAction } from 'otel-session-lifecycle/effect';
+const lifecycle = new SessionLifecycleInstrumentation({ kinds: ['idle_eviction'] });
+const id: string | undefined = await Effect.runPromise(currentLifecycleActionId.pipe(withLifecycleAction(lifecycle, 'idle_eviction')));
+console.log(id?.startsWith('idle_eviction-'));
+`,
+    );
+    // One tsc run both type-checks (it fails on a type error) and emits what node then runs.
+    const tsconfig = { extends: './tsconfig.json', compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'], noEmit: false, outDir: 'out' } };
+    writeFileSync(join(consumer, 'tsconfig.effect.json'), JSON.stringify({ ...tsconfig, files: ['with-effect.ts'] }));
+    expect(() => run('node', [TSC, '-p', 'tsconfig.effect.json'], consumer)).not.toThrow();
+    expect(run('node', [join('out', 'with-effect.js')], consumer).trim()).toBe('true');
+  }, 180_000);
+});

@@ -1,0 +1,163 @@
+// A run that is a fiber. Effect 4 has no interrupt hook, and the interrupter is known only while
+// it makes the interrupt (the Cause keeps just its fiber id, which cannot be looked up): so the
+// tracked fiber's own `interruptUnsafe` is wrapped (on that fiber only, for as long as it is
+// tracked), and the close is attributed there, synchronously, in the interrupter's fiber: inside
+// the open action that fiber carries, else in the calling async context (which is how a plain
+// `lifecycle.action` that interrupts a fiber is found).
+import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
+import { SessionLifecycleInstrumentation } from '../index.js';
+import { currentFiber, inActionOf } from './carrier.js';
+import { describe, guarded, nameOf, reportOnce } from './log.js';
+import type { EffectLifecycle, RunHandle, TrackRunOptions } from './types.js';
+
+/** A run's Effect, or a function of its handle that returns it. */
+export type RunBody<A, E, R> = Effect.Effect<A, E, R> | ((run: RunHandle) => Effect.Effect<A, E, R>);
+
+type InterruptUnsafe = (fiberId?: number, annotations?: Context.Context<never>) => void;
+
+interface Observation {
+  /** Whether interrupts of the fiber can be seen at all (a frozen fiber cannot be observed). */
+  readonly observable: boolean;
+  /** Puts the fiber's method back (once the run has ended). */
+  readonly restore: () => void;
+}
+
+/** Ended runs report their interruption as this: a bounded name, no message worth reading. */
+class FiberInterruptedError extends Error {
+  override readonly name = 'FiberInterruptedError';
+}
+
+function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: object, run: RunHandle): Observation {
+  const own = Object.getOwnPropertyDescriptor(fiber, 'interruptUnsafe');
+  const original = fiber.interruptUnsafe as InterruptUnsafe;
+  let seen = false;
+  const observed = function (this: unknown, fiberId?: number, annotations?: Context.Context<never>): void {
+    if (!seen && fiber.pollUnsafe() === undefined) {
+      seen = true;
+      guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()));
+    }
+    original.call(this, fiberId, annotations);
+  };
+  try {
+    const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
+    Object.defineProperty(fiber, 'interruptUnsafe', descriptor);
+  } catch {
+    const problem = 'a tracked fiber does not let its interrupts be observed';
+    reportOnce('warn', `${problem}; its interruption is attributed when it exits`);
+    return { observable: false, restore: () => {} };
+  }
+  return {
+    observable: true,
+    restore: () => {
+      try {
+        if (fiber.interruptUnsafe !== observed) return;
+        if (own !== undefined) Object.defineProperty(fiber, 'interruptUnsafe', own);
+        else delete (fiber as { interruptUnsafe?: unknown }).interruptUnsafe;
+      } catch {
+        // The fiber has ended: a method left in place only re-reports to an ended run.
+      }
+    },
+  };
+}
+
+/** Ends the run from the fiber's exit: success is completed, its own failure is an error. */
+function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, observation: Observation): void {
+  if (Exit.isSuccess(exit)) {
+    guarded('run.end', () => run.end({ outcome: 'completed' }));
+    return;
+  }
+  const interruptedOnly = Cause.hasInterruptsOnly(exit.cause);
+  // An interrupt the wrapper did not see (the fiber could not be observed): attribute it now, in
+  // whatever context the exit runs in. A fiber that interrupted itself made no scope close.
+  if (interruptedOnly && !observation.observable) guarded('run.interrupted', () => run.interrupted());
+  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(exit.cause);
+  guarded('run.end', () => run.end({ outcome: 'error', error }));
+}
+
+function isTracker(value: unknown): value is EffectLifecycle<never> {
+  if (typeof value !== 'object' || value === null) return false;
+  return typeof (value as { trackRun?: unknown }).trackRun === 'function';
+}
+
+let disabled: SessionLifecycleInstrumentation | undefined;
+
+/** A handle that records nothing, for a builder when the instrumentation given is not one. */
+function inertRun(options: TrackRunOptions): RunHandle {
+  disabled ??= new SessionLifecycleInstrumentation({ enabled: false });
+  return disabled.trackRun(options);
+}
+
+function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): RunHandle | undefined {
+  if (!isTracker(lifecycle)) {
+    reportOnce('error', `trackedRun was given ${describe(lifecycle)} as the instrumentation; the run is not tracked`);
+    return undefined;
+  }
+  try {
+    return lifecycle.trackRun(options);
+  } catch (error) {
+    reportOnce('error', `trackRun threw (${nameOf(error)}); the run is not tracked`);
+    return undefined;
+  }
+}
+
+/**
+ * Runs an Effect as a tracked run of its fiber, from its start to its exit (fork it into the
+ * instance's Scope). An interrupt made by a fiber that works for an open action is attributed to
+ * that action; an interrupt from outside any action is `unknown_scope_close` (unless the scope's
+ * registry explains it); the fiber's own failure is `error`; success is `completed`. Pass a
+ * function to get the run's handle: `run.end({ outcome: 'user_cancel' })` in the body's own
+ * `onInterrupt` keeps its meaning. A value that is not an Effect is reported and returned as is.
+ */
+export function trackedRun(
+  lifecycle: EffectLifecycle<never>,
+  options: TrackRunOptions,
+): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
+  return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
+    if (!Effect.isEffect(self) && typeof self !== 'function') {
+      reportOnce('error', `trackedRun was given ${describe(self)}, not an Effect; passed through`);
+      return self;
+    }
+    return Effect.withFiber((fiber) => {
+      const run = startRun(lifecycle, options);
+      const body = Effect.isEffect(self) ? self : Effect.suspend(() => self(run ?? inertRun(options)));
+      if (run === undefined) return body;
+      const observation = observeInterrupts(fiber, lifecycle, run);
+      return body.pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => {
+            observation.restore();
+            endRun(run, exit, observation);
+          }),
+        ),
+      );
+    });
+  };
+}
+
+/**
+ * Tracks a fiber already forked (e.g. by `Effect.forkIn(body, scope)`) as a run, until it exits;
+ * see `trackedRun`. Returns the run's handle; a value that is not a fiber, or a fiber that has
+ * already exited, is reported on the diag logger and not tracked (`undefined`).
+ */
+export function trackFiber<A, E>(
+  lifecycle: EffectLifecycle<never>,
+  fiber: Fiber.Fiber<A, E>,
+  options: TrackRunOptions,
+): RunHandle | undefined {
+  if (!Fiber.isFiber(fiber)) {
+    reportOnce('error', `trackFiber was given ${describe(fiber)}, not a fiber; not tracked`);
+    return undefined;
+  }
+  if (fiber.pollUnsafe() !== undefined) {
+    reportOnce('warn', 'trackFiber was given a fiber that has already exited; not tracked');
+    return undefined;
+  }
+  const run = startRun(lifecycle, options);
+  if (run === undefined) return undefined;
+  const observation = observeInterrupts(fiber, lifecycle, run);
+  fiber.addObserver((exit) => {
+    observation.restore();
+    endRun(run, exit, observation);
+  });
+  return run;
+}
