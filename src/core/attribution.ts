@@ -48,7 +48,10 @@ function decide(core: Core, run: TrackedRun, meta: InterruptMeta | undefined): v
   run.interruptedAt = performance.now();
   core.watchdog.wasInterrupted(run);
   const active = core.current.getStore();
-  if (active !== undefined && !active.ended) return commit(core, run, active, 'context');
+  if (active !== undefined && !active.ended) {
+    commit(core, run, active, 'context');
+    return;
+  }
   const reason = run.hostSignal === undefined ? undefined : meaningOf(readProperty(run.hostSignal, 'reason'));
   run.provenance = 'none';
   if (readOption(meta, 'userCancel') === true || reason?.userCancel === true) {
@@ -56,9 +59,15 @@ function decide(core: Core, run: TrackedRun, meta: InterruptMeta | undefined): v
     return;
   }
   const registered = run.scope?.top();
-  if (registered !== undefined) return commit(core, run, registered, 'scope_registry');
+  if (registered !== undefined) {
+    commit(core, run, registered, 'scope_registry');
+    return;
+  }
   const named = namedAction(core, readOption(meta, 'closedBy'));
-  if (named !== undefined) return commit(core, run, named, 'explicit');
+  if (named !== undefined) {
+    commit(core, run, named, 'explicit');
+    return;
+  }
   run.lateCandidate = recentCloser(core, run);
   if (reason !== undefined && !reason.userCancel) {
     run.hostKind = core.settings.kinds.has(reason.kind) ? reason.kind : UNKNOWN_KIND;

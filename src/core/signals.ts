@@ -19,8 +19,8 @@ const emptied: AbortSignal[] = [];
 function onAbort(this: AbortSignal): void {
   const runs = bySignal.get(this)?.runs;
   if (runs === undefined) return;
-  if (!(runs instanceof Set)) return runs.interrupted();
-  for (const run of [...runs]) run.interrupted();
+  if (runs instanceof Set) for (const run of [...runs]) run.interrupted();
+  else runs.interrupted();
 }
 
 function letGo(): void {

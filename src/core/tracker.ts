@@ -57,7 +57,11 @@ export class Tracker implements Core {
 
   /** The tracer of the provider set on the instrumentation, else of the global one (a proxy until registered). */
   tracer(): Tracer {
-    return (this.cachedTracer ??= (this.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, PACKAGE_VERSION));
+    if (this.cachedTracer === undefined) {
+      const provider = this.tracerProvider ?? trace.getTracerProvider();
+      this.cachedTracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+    }
+    return this.cachedTracer;
   }
 
   setTracerProvider(provider: TracerProvider): void {

@@ -19,6 +19,6 @@ export function escapeHtml(text: string): string {
  * `<!--` can end or change the element), and U+2028/U+2029 too. `JSON.parse` reads it back unchanged.
  */
 export function jsonForScript(value: unknown): string {
-  const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, escape);
+  const toUnicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, toUnicodeEscape);
 }

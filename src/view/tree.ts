@@ -47,9 +47,9 @@ function line(segments: Array<[string, string?]>, options: Required<RenderOption
   return out.trimEnd();
 }
 
-const fit = (text: string, width: number): string => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width));
+const clip = (text: string, width: number): string => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width));
 /** A column: the text cut with an ellipsis to leave at least one space before the next column. */
-const col = (text: string, width: number): string => fit(text, width - 1) + ' ';
+const col = (text: string, width: number): string => clip(text, width - 1) + ' ';
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
 const str = (value: unknown): string => (value === undefined ? '' : String(value));
 const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTimeMs || a.spanId.localeCompare(b.spanId);
@@ -99,7 +99,7 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
         line(
           [
             [`  ${i === children.length - 1 ? '└─' : '├─'} `],
-            [fit(str(c[ATTR_RUN_ID]), 12) + ' '],
+            [clip(str(c[ATTR_RUN_ID]), 12) + ' '],
             [col(classification, 23), classificationColor(classification)],
             [col(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
             [col(ms(child.durationMs), 10)],
@@ -121,7 +121,7 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
         line(
           [
             ['  ✗ ', 'red'],
-            [fit(str(r[ATTR_RUN_ID]), 12) + ' '],
+            [clip(str(r[ATTR_RUN_ID]), 12) + ' '],
             [col(str(r[ATTR_SCOPE_KEY]), 22)],
             [col(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
             [col(ms(run.durationMs), 10)],
@@ -153,7 +153,7 @@ export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLik
   const rows = [...counts.values()].sort((a, b) => b.runs - a.runs || a.classification.localeCompare(b.classification));
   // The summary key column gives way to the width, so the count always shows.
   const keyWidth = Math.min(52, o.width - 30);
-  const lines = [line([[fit('classification', 24)], [fit('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false })];
+  const lines = [line([[clip('classification', 24)], [clip('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false })];
   for (const row of rows) {
     lines.push(line([[col(row.classification, 24), classificationColor(row.classification)], [col(row.summaryKey, keyWidth)], [String(row.runs).padStart(6)]], o));
   }
