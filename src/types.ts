@@ -58,58 +58,58 @@ export interface RunCloseInfo {
 
 export interface SessionLifecycleConfig {
   /** Start enabled (default `true`). */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
   /**
    * At most this many `run closed` child spans per action (default 1,000, well under Jaeger's
    * 2,000-span comfort and Tempo's 5 MB trace limit). Past it the action counts omitted runs in
    * `session_host.lifecycle.runs_omitted`; each run's own span still gets the action id and link.
    */
-  maxClosedRunSpansPerAction?: number;
+  maxClosedRunSpansPerAction?: number | undefined;
   /** At most this many scope keys on an action span (default 64). */
-  maxScopeKeysPerAction?: number;
+  maxScopeKeysPerAction?: number | undefined;
   /** How many recent closes `snapshot()` keeps, in a ring buffer (default 100, 0 keeps none). */
-  recentCloses?: number;
+  recentCloses?: number | undefined;
   /**
    * A run that was interrupted but that the host has not ended this many ms later is ended by
    * the package: it keeps its close classification, with summary key
    * `<classification>.end_not_observed` and outcome `abandoned` (default 30,000; 0 turns it off).
    */
-  interruptGraceMs?: number;
+  interruptGraceMs?: number | undefined;
   /**
    * A run neither interrupted nor ended this many ms after `trackRun` is ended by the package as
    * `abandoned` (`abandoned.max_age_exceeded`). Default 0: off.
    */
-  maxRunAgeMs?: number;
+  maxRunAgeMs?: number | undefined;
   /** Called (guarded) with the action span just before it ends. */
-  actionHook?: (span: Span, info: ActionInfo) => void;
+  actionHook?: ((span: Span, info: ActionInfo) => void) | undefined;
   /** Called (guarded) with the run's span once its close is recorded on it, before it ends. */
-  runCloseHook?: (span: Span, info: RunCloseInfo) => void;
+  runCloseHook?: ((span: Span, info: RunCloseInfo) => void) | undefined;
 }
 
 /** Options of one `action()` call. */
 export interface ActionOptions {
   /** Raw scopes (directories) the action targets: registered so a lost context still attributes. */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
 }
 
 export interface TrackRunOptions {
   /** The host's run id: kept if it is a safe token, else sent as `h:<16 hex>`. */
   runId: string;
   /** The host's session id, under the same rule as `runId`. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The raw scope (directory) the run lives in. Never exported: only its `dir:<16 hex>` key. */
   scope: string;
   /** The signal the host aborts to stop the run; its abort event is the interrupt. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The host's own span for the run (e.g. `invoke_agent`): annotated instead of a new `run` span. */
-  span?: Span;
+  span?: Span | undefined;
   /** With `span`: also end that span when the run ends (default `false`: the host owns it). */
-  endSpan?: boolean;
+  endSpan?: boolean | undefined;
 }
 
 export interface RunEndOptions {
   /** Default `completed`. A run that a lifecycle action interrupted keeps that classification. */
-  outcome?: RunOutcome;
+  outcome?: RunOutcome | undefined;
   /** Reduced to a fingerprint (error name/code tokens); its message is never read. */
   error?: unknown;
 }
@@ -119,7 +119,7 @@ export interface InterruptMeta {
    * The interrupt is a user's cancel. Classified `user_cancel` unless an action is active in
    * the calling context (a lifecycle close wins).
    */
-  userCancel?: boolean;
+  userCancel?: boolean | undefined;
 }
 
 /** A tracked run. Every method is safe to call any number of times and never throws. */
@@ -150,7 +150,7 @@ export interface InstrumentStoreOptions {
    * The raw scopes (directories) a call targets, from its method name and arguments. Default:
    * the first argument when it is a string (`reload(dir)`, `dispose(dir)`), else none.
    */
-  scopeOf?: (methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined;
+  scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
 }
 
 /** One run close as the diagnostics snapshot keeps it. */
