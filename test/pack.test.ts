@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installCommand } from '../src/sdk/lines.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -51,7 +52,7 @@ function typecheck(files: string[], module: string, moduleResolution: string): s
 const OPTIONAL_UNDEFINED = `
 const maybe = (s: string): string | undefined => (s.length > 100 ? s : undefined);
 class Store { reload(dir: string): void { void dir; } }
-const lifecycle = new SessionLifecycleInstrumentation({ enabled: undefined, maxClosedRunSpansPerAction: undefined, maxScopeKeysPerAction: undefined, recentCloses: undefined, interruptGraceMs: undefined, maxRunAgeMs: undefined, actionHook: undefined, runCloseHook: undefined });
+const lifecycle = new SessionLifecycleInstrumentation({ maxClosedRunSpansPerAction: undefined, maxScopeKeysPerAction: undefined, recentCloses: undefined, interruptGraceMs: undefined, maxRunAgeMs: undefined, actionHook: undefined, runCloseHook: undefined });
 const options: TrackRunOptions = { runId: 'r', scope: '/tmp', sessionId: maybe('x'), signal: undefined, span: undefined, endSpan: undefined };
 const run: RunHandle = lifecycle.trackRun(options);
 run.end({ outcome: undefined, error: undefined });
@@ -165,7 +166,7 @@ import { startTelemetry, type TelemetryOptions, type TelemetryHandle } from 'ote
       `async function main(): Promise<void> {
   const { SessionLifecycleInstrumentation } = await import('otel-session-lifecycle');
   const { startTelemetry } = await import('otel-session-lifecycle/setup');
-  const n: number = new SessionLifecycleInstrumentation({ enabled: undefined }).action('instance_reload', () => 1);
+  const n: number = new SessionLifecycleInstrumentation({ maxRunAgeMs: undefined }).action('instance_reload', () => 1);
   void n; void startTelemetry;
 }
 void main;
@@ -181,4 +182,13 @@ void main;
     expect(wrong).toMatch(/wrong\.ts\(2,[0-9]+\): error TS2322/);
     expect(wrong).toMatch(/required\.cts\(1,[0-9]+\): error TS1479/);
   }, 120_000);
+
+  it('register without the SDK packages: fails at start with the install command of the line (SDK 2 here)', () => {
+    writeFileSync(join(consumer, 'app.mjs'), `console.log('app ran');\n`);
+    const result = spawnSync('node', ['--import', 'otel-session-lifecycle/register', 'app.mjs'], { cwd: consumer, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).not.toContain('app ran');
+    expect(result.stderr).toContain('otel-session-lifecycle/setup needs @opentelemetry/');
+    expect(result.stderr).toContain(installCommand(2));
+  });
 });
