@@ -58,7 +58,7 @@ export interface RunCloseInfo {
 
 export interface SessionLifecycleConfig {
   /** Start enabled (default `true`). */
-  enabled?: boolean | undefined;
+  enabled?: boolean;
   /**
    * At most this many `run closed` child spans per action (default 1,000, well under Jaeger's
    * 2,000-span comfort and Tempo's 5 MB trace limit). Past it the action counts omitted runs in
