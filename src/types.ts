@@ -67,7 +67,7 @@ export interface RunCloseInfo {
 
 export interface SessionLifecycleConfig<K extends string = never> {
   /** Start enabled (default `true`). */
-  enabled?: boolean | undefined;
+  enabled?: boolean;
   /**
    * The host's own lifecycle kinds, besides the built-in ones: tokens matching
    * `/^[a-z][a-z0-9_]{0,39}$/` (e.g. `['idle_eviction']`). Actions of any other kind still run, and

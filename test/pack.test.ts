@@ -1,15 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installCommand } from '../src/sdk/lines.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 let work: string;
 let consumer: string;
 let files: string[];
+let installLog: string;
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
@@ -25,21 +27,53 @@ beforeAll(() => {
   consumer = join(work, 'consumer');
   run('mkdir', ['-p', consumer], work);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed[0]!.filename), '@opentelemetry/api@~1.9.0'],
-    consumer,
-  );
+  // As a user installs it: scripts on, npm's own output kept to look for warnings.
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed[0]!.filename), '@opentelemetry/api@~1.9.0'], {
+    cwd: consumer,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  installLog = `${install.stdout}\n${install.stderr}`;
+  if (install.status !== 0) throw new Error(`npm install failed: ${installLog}`);
 }, 180_000);
+
+const TSCONFIG = { strict: true, exactOptionalPropertyTypes: true, target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] as string[] };
+
+/** Type-checks `file` in the consumer with these module settings; returns tsc's output ('' when clean). */
+function typecheck(files: string[], module: string, moduleResolution: string): string {
+  const config = `tsconfig.${files[0]}.${moduleResolution}.json`;
+  writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions: { ...TSCONFIG, module, moduleResolution }, files }));
+  const result = spawnSync('node', [TSC, '-p', config], { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
+  return `${result.stdout}${result.stderr}`.trim();
+}
+
+// Optional properties a host fills from its own optional values: undefined must be accepted
+// under exactOptionalPropertyTypes.
+const OPTIONAL_UNDEFINED = `
+const maybe = (s: string): string | undefined => (s.length > 100 ? s : undefined);
+class Store { reload(dir: string): void { void dir; } }
+const lifecycle = new SessionLifecycleInstrumentation({ maxClosedRunSpansPerAction: undefined, maxScopeKeysPerAction: undefined, recentCloses: undefined, interruptGraceMs: undefined, maxRunAgeMs: undefined, actionHook: undefined, runCloseHook: undefined });
+const options: TrackRunOptions = { runId: 'r', scope: '/tmp', sessionId: maybe('x'), signal: undefined, span: undefined, endSpan: undefined };
+const run: RunHandle = lifecycle.trackRun(options);
+run.end({ outcome: undefined, error: undefined });
+run.interrupted({ userCancel: undefined });
+lifecycle.action('instance_reload', { scopes: undefined }, () => 1);
+lifecycle.instrumentStore(new Store(), { reload: 'instance_reload' }, { scopeOf: undefined });
+const telemetryOptions: TelemetryOptions = { handleExit: undefined, env: undefined, defaultLogLevel: undefined };
+const rendered: string = renderCloseTable([], { color: undefined, width: undefined });
+void telemetryOptions; void rendered;
+`;
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('the npm tarball', () => {
-  it('ships the built package and its README, not the sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/sdk/setup.js', 'dist/sdk/register.js', 'dist/view/cli.js', 'README.md', 'package.json']));
-    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('examples/'))).toEqual([]);
+  it('ships the built package, its sources, README and LICENSE, not the tests', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/sdk/setup.js', 'dist/sdk/register.js', 'dist/view/cli.js', 'README.md', 'LICENSE', 'package.json']));
+    // The TypeScript sources ship too, for the source maps; tests and examples do not.
+    expect(files).toContain('src/index.ts');
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('examples/') || f.startsWith('bench/'))).toEqual([]);
   });
 
   it('installs into a fresh project and imports as ESM', () => {
@@ -92,7 +126,71 @@ void store; void c; void n; void t;
     writeFileSync(join(consumer, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }));
     expect(() => run('node', [TSC, '-p', 'tsconfig.bad.json'], consumer)).toThrow();
     expect(readdirSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'dist'))).toContain('index.d.ts');
+  });
+
+  it('installs with no npm warnings and runs no install scripts of its own', () => {
+    expect(installLog).not.toMatch(/npm warn/i);
+    const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts?.[hook]).toBeUndefined();
+    expect(pkg.scripts?.prepack).toBe('npm run build');
+  });
+
+  it('ships the Apache-2.0 license text', () => {
+    expect(files).toContain('LICENSE');
+    const text = readFileSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'LICENSE'), 'utf8');
+    expect(text).toContain('Apache License\n                           Version 2.0, January 2004');
+    expect(text).toContain('END OF TERMS AND CONDITIONS');
+  });
+
+  it('ships source maps whose sources are in the package', () => {
+    const installed = join(consumer, 'node_modules', 'otel-session-lifecycle');
+    const maps = files.filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(installed, map), 'utf8')) as { sources: string[] };
+      expect(sources.length, map).toBeGreaterThan(0);
+      for (const source of sources) expect(existsSync(join(installed, dirname(map), source)), `${map} -> ${source}`).toBe(true);
+    }
+  });
+
+  it('types: node16, nodenext and bundler resolution, a CommonJS consumer, exactOptionalPropertyTypes', () => {
+    const imports = `import { SessionLifecycleInstrumentation, renderCloseTable, type RunHandle, type TrackRunOptions } from 'otel-session-lifecycle';
+import { startTelemetry, type TelemetryOptions, type TelemetryHandle } from 'otel-session-lifecycle/setup';`;
+    const useSetup = `const t: Promise<TelemetryHandle> | undefined = Math.random() > 2 ? startTelemetry(telemetryOptions) : undefined;\nvoid t;\n`;
+    writeFileSync(join(consumer, 'options.ts'), `${imports}\n${OPTIONAL_UNDEFINED}${useSetup}`);
+    // CommonJS: a static import (compiled to require) under nodenext; import() under node16,
+    // which has no require of ES modules.
+    writeFileSync(join(consumer, 'required.cts'), `${imports}\n${OPTIONAL_UNDEFINED}${useSetup}`);
+    writeFileSync(
+      join(consumer, 'dynamic.cts'),
+      `async function main(): Promise<void> {
+  const { SessionLifecycleInstrumentation } = await import('otel-session-lifecycle');
+  const { startTelemetry } = await import('otel-session-lifecycle/setup');
+  const n: number = new SessionLifecycleInstrumentation({ maxRunAgeMs: undefined }).action('instance_reload', () => 1);
+  void n; void startTelemetry;
+}
+void main;
+`,
+    );
+    expect(typecheck(['options.ts', 'dynamic.cts'], 'node16', 'node16')).toBe('');
+    expect(typecheck(['options.ts', 'required.cts'], 'nodenext', 'nodenext')).toBe('');
+    expect(typecheck(['options.ts'], 'esnext', 'bundler')).toBe('');
+    // The check is a real one: a wrong type is reported, and so is a static import from
+    // CommonJS under node16.
+    writeFileSync(join(consumer, 'wrong.ts'), `import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';\nnew SessionLifecycleInstrumentation({ enabled: 'yes' });\n`);
+    const wrong = typecheck(['wrong.ts', 'required.cts'], 'node16', 'node16');
+    expect(wrong).toMatch(/wrong\.ts\(2,[0-9]+\): error TS2322/);
+    expect(wrong).toMatch(/required\.cts\(1,[0-9]+\): error TS1479/);
   }, 120_000);
+
+  it('register without the SDK packages: fails at start with the install command of the line (SDK 2 here)', () => {
+    writeFileSync(join(consumer, 'app.mjs'), `console.log('app ran');\n`);
+    const result = spawnSync('node', ['--import', 'otel-session-lifecycle/register', 'app.mjs'], { cwd: consumer, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).not.toContain('app ran');
+    expect(result.stderr).toContain('otel-session-lifecycle/setup needs @opentelemetry/');
+    expect(result.stderr).toContain(installCommand(2));
+  });
 });
 
 describe('the otel-session-lifecycle/effect entry in the tarball', () => {

@@ -6,7 +6,9 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   name: string;
   version: string;
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
   dependencies?: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 describe('package', () => {
@@ -21,6 +23,26 @@ describe('package', () => {
   it('takes @opentelemetry/api as a peer, ^1.9.0', () => {
     expect(pkg.peerDependencies['@opentelemetry/api']).toBe('^1.9.0');
     expect(pkg.dependencies?.['@opentelemetry/api']).toBeUndefined();
+  });
+
+  it('takes the SDK packages of both lines as optional peers, each range bounded above', () => {
+    const sdk = Object.keys(pkg.peerDependencies).filter((n) => n.startsWith('@opentelemetry/') && n !== '@opentelemetry/api');
+    expect(sdk).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace', '@opentelemetry/sdk-trace-base', '@opentelemetry/context-async-hooks', '@opentelemetry/core']));
+    for (const name of sdk) {
+      expect(pkg.peerDependenciesMeta[name]?.optional, name).toBe(true);
+      // An untested SDK 4 or exporter 0.4xx is not accepted silently.
+      expect(pkg.peerDependencies[name], name).toMatch(/^>=(2\.0\.0 <[34]\.0\.0|0\.200\.0 <0\.400\.0)$/);
+    }
+  });
+
+  it('takes effect 4 as an optional peer, for the effect entry only', () => {
+    expect(pkg.peerDependencies.effect).toBe('>=4.0.0 <5.0.0');
+    expect(pkg.peerDependenciesMeta.effect?.optional).toBe(true);
+  });
+
+  it('builds when packed, not when installed', () => {
+    expect(pkg.scripts.prepack).toBe('npm run build');
+    expect(pkg.scripts.prepare).toBeUndefined();
   });
 
   it('exports the telemetry contract names literally', () => {

@@ -135,4 +135,24 @@ describe('real OTLP on the wire, through --import otel-session-lifecycle/registe
     expect(printedRuns(host.stdout)).toHaveLength(12);
     expect(receiver.requests).toHaveLength(0);
   });
+
+  it('OTEL_TRACES_SAMPLER=always_off: run spans are sampled out, every lifecycle span still arrives', async () => {
+    receiver = await startReceiver();
+    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'always_off' });
+    expect(host.code).toBe(0);
+    const names = receiver.spans().map((s) => s.name);
+    expect(names.filter((n) => n === 'lifecycle instance_dispose_all')).toHaveLength(1);
+    expect(names.filter((n) => n === 'run closed')).toHaveLength(12);
+    expect(names.filter((n) => n === 'run')).toHaveLength(0);
+  });
+
+  it('OTEL_TRACES_EXPORTER=console prints the spans instead of sending them', async () => {
+    receiver = await startReceiver();
+    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'console' });
+    expect(host.code).toBe(0);
+    // console.dir output: Node.js quotes with ', Bun with ".
+    expect(host.stdout).toMatch(/name: ['"]lifecycle instance_dispose_all['"]/);
+    expect(host.stdout.match(/name: ['"]run closed['"]/g)).toHaveLength(12);
+    expect(receiver.requests).toHaveLength(0);
+  });
 });

@@ -1,13 +1,20 @@
 // The sampler that OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name, built from the SDK's own
-// sampler classes. Internal: the SDK 2.x provider reads these variables only when it is given no
-// sampler, and the set-up entry point gives it a LifecycleSampler wrapping this one.
+// sampler classes (the same four in SDK 2 and SDK 3). Internal: the SDK's provider reads these
+// variables only when it is given no sampler, and the set-up entry point gives it a
+// LifecycleSampler wrapping this one.
 import { diag } from '@opentelemetry/api';
 import type { SamplerLike } from './sampler.js';
 
-export type SdkBase = typeof import('@opentelemetry/sdk-trace-base');
+/** The sampler classes of `@opentelemetry/sdk-trace-base` 2.x and `@opentelemetry/sdk-trace` 3.x. */
+export interface SamplerClasses {
+  AlwaysOnSampler: new () => SamplerLike;
+  AlwaysOffSampler: new () => SamplerLike;
+  TraceIdRatioBasedSampler: new (ratio: number) => SamplerLike;
+  ParentBasedSampler: new (config: { root: SamplerLike }) => SamplerLike;
+}
 
 /** The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as the SDK would. */
-export function samplerFromEnv(sdk: SdkBase, env: Readonly<Record<string, string | undefined>>): SamplerLike {
+export function samplerFromEnv(sdk: SamplerClasses, env: Readonly<Record<string, string | undefined>>): SamplerLike {
   const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
   const ratio = (): number => {
     const arg = env.OTEL_TRACES_SAMPLER_ARG;

@@ -19,9 +19,9 @@ import { toTreeSpan, type ReadableSpanLike, type TreeSpan } from './otlp-json.js
 
 export interface RenderOptions {
   /** ANSI colours (default `false`; the CLI and demo turn them on for a TTY without `NO_COLOR`). */
-  color?: boolean;
+  color?: boolean | undefined;
   /** Lines are cut to this many columns (default 100). */
-  width?: number;
+  width?: number | undefined;
 }
 
 const ANSI: Record<string, string> = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' };

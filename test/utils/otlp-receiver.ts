@@ -135,6 +135,8 @@ export interface Receiver {
   /** Every request body as received (traces, metrics), for byte-level checks. */
   readonly raw: Array<{ path: string; contentType: string; body: Buffer; headers: Record<string, string | string[] | undefined> }>;
   spans(): WireSpan[];
+  /** Trace requests open at once, at most, so far: counted from arrival to the response or a closed connection. */
+  maxConcurrentTraceRequests(): number;
   /** Resolves once at least `count` spans arrived (or rejects after `ms`). */
   waitForSpans(count: number, ms?: number): Promise<WireSpan[]>;
   close(): Promise<void>;
@@ -145,7 +147,14 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
   const requests: WireRequest[] = [];
   const raw: Receiver['raw'] = [];
   const waiters = new Set<() => void>();
+  let open = 0;
+  let maxOpen = 0;
   const server: Server = createServer((req, res) => {
+    if (req.url === '/v1/traces') {
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      res.once('close', () => open--);
+    }
     void (async () => {
       const body = await readBody(req);
       const contentType = String(req.headers['content-type'] ?? '');
@@ -174,6 +183,7 @@ export async function startReceiver(respond?: (req: IncomingMessage) => number |
     requests,
     raw,
     spans,
+    maxConcurrentTraceRequests: () => maxOpen,
     waitForSpans(count, ms = 15_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -1,10 +1,36 @@
 // Helpers for tests that run real processes on loopback: free ports, long-running children that
 // are stopped by their process id, and small HTTP calls.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Where host processes run, for the test matrix (.ci/matrix.sh): `OSL_RUNTIME` names the runtime
+ * binary (Node 20 when unset: the one running the tests; Node 22/24 or Bun from tools/runtime.sh),
+ * and `OSL_CONSUMER` a folder where the npm tarball was installed as the install guide says (the
+ * checkout itself when unset). Fixtures are copied there, so `otel-session-lifecycle` and the SDK
+ * resolve from that folder's node_modules.
+ */
+export const HOST_RUNTIME = process.env.OSL_RUNTIME || process.execPath;
+export const HOST_CWD = process.env.OSL_CONSUMER || ROOT;
+export const HOST_IS_BUN = basename(HOST_RUNTIME).startsWith('bun');
+
+/** The fixture's path where the host runs (copied into the consumer folder in the matrix). */
+export function hostFixture(fixture: string): string {
+  if (HOST_CWD === ROOT) return fixture;
+  const copy = join(HOST_CWD, basename(fixture));
+  copyFileSync(fixture, copy);
+  return copy;
+}
+
+/** The runtime's flag that loads `module` before the entry point: `--import`, or Bun's `--preload`. */
+export function preloadArgs(module: string): string[] {
+  return [HOST_IS_BUN ? '--preload' : '--import', module];
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,7 +143,7 @@ export interface HostResult {
 
 /**
  * Runs a fixture host through the zero-code path, `node --import otel-session-lifecycle/register
- * FIXTURE`, with only `env` (and PATH) in its environment; resolves when it exits.
+ * FIXTURE` (Bun: `--preload`), with only `env` (and PATH) in its environment; resolves when it exits.
  */
 export function runHost(
   fixture: string,
@@ -125,9 +151,19 @@ export function runHost(
   onLine?: (line: string, child: ChildProcess) => void,
   timeoutMs = 30_000,
 ): Promise<HostResult> {
+  return runScript([...preloadArgs('otel-session-lifecycle/register'), hostFixture(fixture)], env, onLine, timeoutMs);
+}
+
+/** Runs the host runtime with `args` in the host folder, with only `env` (and PATH); resolves when it exits. */
+export function runScript(
+  args: string[],
+  env: Record<string, string>,
+  onLine?: (line: string, child: ChildProcess) => void,
+  timeoutMs = 30_000,
+): Promise<HostResult> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'otel-session-lifecycle/register', fixture], {
-    cwd: ROOT,
+  const child = spawn(HOST_RUNTIME, args, {
+    cwd: HOST_CWD,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

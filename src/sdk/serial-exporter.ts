@@ -1,0 +1,156 @@
+// One span export in flight, as the specification asks, whatever the SDK's batch processor does.
+//
+// The BatchSpanProcessor of SDK 2.12 and 3.1 resets its "exporting" flag twice after an export
+// fails or times out (in `.finally` and again in `.catch`); the second reset lands while the
+// next export it just started is in flight, so from then on every span ended with a full batch
+// waiting starts another export: up to the OTLP exporter's 30 concurrent requests of 512 spans
+// each, and "Concurrent export limit reached" losses past that, which no metric counts.
+//
+// This wrapper sits between the processor and the exporter:
+// - outside shutdown it runs one export at a time and queues the rest;
+// - it answers the processor within `answerWithinMs` of each call, always with success, so the
+//   processor never takes the failure path and its flag stays right. The exporter's own failures
+//   are still counted by the exporter itself (`otel.sdk.exporter.span.exported{error.type}`),
+//   which is what the drop report reads; a batch given up before it reached the exporter is
+//   reported through `onAbandoned`;
+// - from `beginShutdown()` on, it passes results through and runs up to `drainConcurrency`
+//   exports at once, so a full queue is delivered in one flush.
+import { diag } from '@opentelemetry/api';
+
+export interface ExportResultLike {
+  code: number;
+  error?: Error | undefined;
+}
+
+export interface SpanExporterLike {
+  export(spans: unknown[], resultCallback: (result: ExportResultLike) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+/** `ExportResultCode` of `@opentelemetry/core`, the same in SDK 2 and SDK 3. */
+const SUCCESS = 0;
+const FAILED = 1;
+const SUCCEEDED: ExportResultLike = Object.freeze({ code: SUCCESS });
+
+export interface SerialExporterOptions {
+  /** Every export call is answered within this many ms: set it below the processor's export timeout. */
+  answerWithinMs: number;
+  /** Exports at once from `beginShutdown()` on; at most the exporter's own concurrency limit. */
+  drainConcurrency: number;
+  /** Spans of a batch given up before it reached the exporter (the exporter was still busy). */
+  onAbandoned(spans: number): void;
+}
+
+interface Pending {
+  readonly spans: unknown[];
+  readonly callback: (result: ExportResultLike) => void;
+  answered: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class SerialExporter implements SpanExporterLike {
+  private readonly waiting: Pending[] = [];
+  private running = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  /** The most exports that were in flight at once outside shutdown (for diagnostics and tests). */
+  maxInFlight = 0;
+
+  constructor(
+    private readonly inner: SpanExporterLike,
+    private readonly options: SerialExporterOptions,
+  ) {}
+
+  export(spans: unknown[], resultCallback: (result: ExportResultLike) => void): void {
+    const entry: Pending = { spans, callback: resultCallback, answered: false, timer: undefined };
+    if (!this.draining) {
+      entry.timer = setTimeout(() => this.giveUp(entry), this.options.answerWithinMs);
+      entry.timer.unref?.();
+    }
+    this.waiting.push(entry);
+    this.pump();
+  }
+
+  /** From now on: results pass through, and up to `drainConcurrency` exports run at once. */
+  beginShutdown(): void {
+    if (this.draining) return;
+    this.draining = true;
+    for (const entry of this.waiting) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    this.pump();
+  }
+
+  /** Resolves once nothing is queued or in flight here. */
+  whenIdle(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.whenIdle();
+    await this.inner.forceFlush?.();
+  }
+
+  async shutdown(): Promise<void> {
+    this.beginShutdown();
+    await this.whenIdle();
+    await this.inner.shutdown();
+  }
+
+  private pump(): void {
+    const limit = this.draining ? Math.max(1, this.options.drainConcurrency) : 1;
+    while (this.running < limit && this.waiting.length > 0) this.start(this.waiting.shift()!);
+    if (this.running === 0 && this.waiting.length === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private start(entry: Pending): void {
+    this.running++;
+    if (!this.draining && this.running > this.maxInFlight) this.maxInFlight = this.running;
+    let finished = false;
+    const finish = (result: ExportResultLike): void => {
+      if (finished) return;
+      finished = true;
+      this.running--;
+      if (result.code !== SUCCESS) diag.debug(`span export of ${entry.spans.length} spans failed: ${String(result.error?.name ?? 'error')}`);
+      this.answer(entry, this.draining ? result : SUCCEEDED);
+      // The next export starts on a later turn: the OTLP exporter counts a request against its
+      // concurrency limit until just after this callback returns.
+      setImmediate(() => this.pump());
+    };
+    try {
+      this.inner.export(entry.spans, finish);
+    } catch (error) {
+      finish({ code: FAILED, error: error instanceof Error ? error : new Error('export threw') });
+    }
+  }
+
+  private answer(entry: Pending, result: ExportResultLike): void {
+    if (entry.answered) return;
+    entry.answered = true;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    try {
+      entry.callback(result);
+    } catch (error) {
+      diag.debug(`span processor callback threw: ${String((error as Error | undefined)?.name)}`);
+    }
+  }
+
+  /** The processor's answer is due. A batch still queued here is given up and reported. */
+  private giveUp(entry: Pending): void {
+    const queued = this.waiting.indexOf(entry);
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1);
+      this.options.onAbandoned(entry.spans.length);
+      this.pump();
+    }
+    this.answer(entry, SUCCEEDED);
+  }
+}
