@@ -1,0 +1,131 @@
+// Loading the SDK packages of the host's line, behind one interface: the trace SDK (SDK 2's
+// sdk-trace-base or SDK 3's sdk-trace), and the metric readers OTEL_METRICS_EXPORTER names. A
+// missing package fails with the exact install command for that line.
+import { diag, type ContextManager, type MeterProvider, type TextMapPropagator, type TracerProvider } from '@opentelemetry/api';
+import { PACKAGE_NAME } from '../version.js';
+import { envNumber, protocolOf, type Env } from './env.js';
+import type { SamplerClasses } from './env-sampler.js';
+import { LINES, missingPackageError, type HostLine, type SdkRole } from './lines.js';
+import type { SamplerLike } from './sampler.js';
+import type { SpanExporterLike } from './serial-exporter.js';
+
+const NOT_FOUND = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
+
+/** Loads the package of `role` for the host's line; a missing one names the install command. */
+export async function load<T>(host: HostLine, role: SdkRole): Promise<T> {
+  const [name] = LINES[host.line].packages[role];
+  try {
+    return (await import(name)) as T;
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const message = String((error as { message?: unknown } | undefined)?.message ?? '');
+    if ((typeof code === 'string' && NOT_FOUND.has(code)) || /Cannot find (package|module)/.test(message)) {
+      throw missingPackageError(host, role, error);
+    }
+    throw error;
+  }
+}
+
+// The SDK's shapes this module uses, the same in SDK 2 and SDK 3 (the metrics and resources
+// types are taken from the SDK 2 devDependencies; the parts used here did not change in SDK 3).
+export type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
+type MetricReader = InstanceType<MetricsSdk['MetricReader']>;
+export type ResourcesSdk = typeof import('@opentelemetry/resources');
+
+export interface SpanProcessorLike {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+export interface SdkTracerProvider extends TracerProvider {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+export interface BatchConfig {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  selfObsMeterProvider: MeterProvider;
+}
+type ProviderClass = new (config: { resource: unknown; sampler: SamplerLike; spanProcessors: SpanProcessorLike[] }) => SdkTracerProvider;
+/** `@opentelemetry/sdk-trace` 3.x: `TracerProvider`; processors take one options object. */
+interface TraceSdk3 extends SamplerClasses {
+  TracerProvider: ProviderClass;
+  BatchSpanProcessor: new (options: BatchConfig & { exporter: SpanExporterLike }) => SpanProcessorLike;
+  ConsoleSpanExporter: new () => SpanExporterLike;
+}
+/** `@opentelemetry/sdk-trace-base` 2.x: `BasicTracerProvider`; processors take (exporter, config). */
+interface TraceSdk2 extends SamplerClasses {
+  BasicTracerProvider: ProviderClass;
+  BatchSpanProcessor: new (exporter: SpanExporterLike, config: BatchConfig) => SpanProcessorLike;
+  ConsoleSpanExporter: new () => SpanExporterLike;
+}
+export interface CoreSdk {
+  CompositePropagator: new (config: { propagators: TextMapPropagator[] }) => TextMapPropagator;
+  W3CTraceContextPropagator: new () => TextMapPropagator;
+  W3CBaggagePropagator: new () => TextMapPropagator;
+}
+export interface ContextAsyncHooks {
+  AsyncLocalStorageContextManager: new () => ContextManager & { enable(): unknown };
+}
+export type OtlpExporterClass = new (config: { selfObsMeterProvider: MeterProvider; concurrencyLimit: number }) => SpanExporterLike;
+
+/** The trace SDK of the host's line, behind one interface. */
+interface TraceSdk extends SamplerClasses {
+  Provider: ProviderClass;
+  batchProcessor(exporter: SpanExporterLike, config: BatchConfig): SpanProcessorLike;
+  consoleExporter(): SpanExporterLike;
+}
+
+const samplerClasses = (sdk: SamplerClasses): SamplerClasses => ({
+  AlwaysOnSampler: sdk.AlwaysOnSampler,
+  AlwaysOffSampler: sdk.AlwaysOffSampler,
+  TraceIdRatioBasedSampler: sdk.TraceIdRatioBasedSampler,
+  ParentBasedSampler: sdk.ParentBasedSampler,
+});
+
+export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
+  if (host.line === 3) {
+    const sdk = await load<TraceSdk3>(host, 'trace');
+    if (typeof sdk.TracerProvider !== 'function') throw missingPackageError(host, 'trace', new Error('no TracerProvider export'));
+    return {
+      ...samplerClasses(sdk),
+      Provider: sdk.TracerProvider,
+      // The options object: SDK 3 takes nothing else (a positional exporter hangs the host).
+      batchProcessor: (exporter, config) => new sdk.BatchSpanProcessor({ exporter, ...config }),
+      consoleExporter: () => new sdk.ConsoleSpanExporter(),
+    };
+  }
+  const sdk = await load<TraceSdk2>(host, 'trace');
+  return {
+    ...samplerClasses(sdk),
+    Provider: sdk.BasicTracerProvider,
+    batchProcessor: (exporter, config) => new sdk.BatchSpanProcessor(exporter, config),
+    consoleExporter: () => new sdk.ConsoleSpanExporter(),
+  };
+}
+
+/** The readers `OTEL_METRICS_EXPORTER` names (`prometheus`, `otlp`, comma-separated; default none). */
+export async function metricReaders(host: HostLine, sdk: MetricsSdk, env: Env, names: string[]): Promise<MetricReader[]> {
+  const readers: MetricReader[] = [];
+  for (const name of names) {
+    if (name === 'prometheus') {
+      const { PrometheusExporter } = await load<typeof import('@opentelemetry/exporter-prometheus')>(host, 'prometheus');
+      const port = envNumber(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+      readers.push(
+        new PrometheusExporter({
+          ...(env.OTEL_EXPORTER_PROMETHEUS_HOST ? { host: env.OTEL_EXPORTER_PROMETHEUS_HOST } : {}),
+          ...(port !== undefined ? { port } : {}),
+        }),
+      );
+    } else if (name === 'otlp') {
+      const role = protocolOf('METRICS', env) === 'http/json' ? 'metricExporterJson' : 'metricExporterProto';
+      const { OTLPMetricExporter } = await load<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(host, role);
+      const interval = envNumber(env.OTEL_METRIC_EXPORT_INTERVAL);
+      readers.push(new sdk.PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), ...(interval !== undefined ? { exportIntervalMillis: interval } : {}) }));
+    } else if (name !== 'none') {
+      diag.warn(`OTEL_METRICS_EXPORTER=${name.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; ignored`);
+    }
+  }
+  return readers;
+}
