@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/backends needs Go-built servers: `npm run test:backends` (vitest.backends.config.ts).
+    exclude: [...configDefaults.exclude, 'test/backends/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
