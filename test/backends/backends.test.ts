@@ -8,17 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, httpJson, ROOT, startService, type Service } from '../utils/processes.js';
+import { eventually, httpJson, ROOT, type Service } from '../utils/processes.js';
 import {
   COLLECTOR_CONFIG,
   followsFrom,
   JaegerQuery,
   parentOf,
-  scrapeSum,
   startCollector,
+  startExampleHost,
   startJaeger,
   startPrometheus,
   tag,
+  tailSampler,
   type Collector,
   type Jaeger,
   type JaegerSpan,
@@ -47,20 +48,14 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'osl-backends-'));
   jaeger = await startJaeger();
   query = new JaegerQuery(jaeger.url);
-  collector = await startCollector(work, 'collector', { jaeger: jaeger.otlp, tempo: jaeger.tempoOtlp });
+  collector = await startCollector(work, 'collector', {
+    'otlp_grpc/jaeger': `{ endpoint: "${jaeger.otlp}" }`,
+    'otlp_grpc/tempo': `{ endpoint: "${jaeger.tempoOtlp}" }`,
+  });
   prometheus = await startPrometheus(work, [collector.metrics], [SPAN_RULES]);
-  host = startService(
-    process.execPath,
-    ['--import', 'tsx', '--import', 'otel-session-lifecycle/register', 'examples/session-host/main.ts'],
-    {
-      OTEL_SERVICE_NAME: SERVICE,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttp,
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      SESSION_HOST_MAX_CLOSED_RUN_SPANS: String(CAP),
-    },
-  );
-  hostUrl = (JSON.parse(await host.waitForLine((l) => l.startsWith('{"url"'), 30_000)) as { url: string }).url;
+  ({ service: host, url: hostUrl } = await startExampleHost(collector.otlpHttp, SERVICE, {
+    SESSION_HOST_MAX_CLOSED_RUN_SPANS: String(CAP),
+  }));
 }, 120_000);
 
 afterAll(async () => {
@@ -207,10 +202,7 @@ describe('tail sampling keeps every trace that carries lifecycle evidence', () =
     const config = parse(readFileSync(COLLECTOR_CONFIG, 'utf8')) as Config;
     const decisionWait = config.processors.tail_sampling.decision_wait;
     expect(decisionWait).toMatch(/^\d+s$/);
-    const sampler = async () => ({
-      received: await scrapeSum(collector.telemetryUrl, 'otelcol_processor_tail_sampling_new_trace_id_received'),
-      decided: await scrapeSum(collector.telemetryUrl, 'otelcol_processor_tail_sampling_global_count_traces_sampled'),
-    });
+    const sampler = () => tailSampler(collector);
     const before = await sampler();
 
     // Long runs whose first step (a child span) reaches the collector at once; then 20 short

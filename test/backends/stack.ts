@@ -2,8 +2,9 @@
 // the Go module proxy by test/backends/build.sh, and Debian's Prometheus. Each one listens on free
 // loopback ports only and is stopped by its own process id.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { eventually, freePort, ROOT, startService, type Service } from '../utils/processes.js';
 
 export const BACKENDS = join(ROOT, 'test', 'backends');
@@ -61,17 +62,19 @@ export interface Collector {
 }
 
 /**
- * Runs the collector on the repository's otel-collector.yaml, with an overlay file that only moves
- * endpoints onto loopback ports (the collector merges `--config` files in order). `extra` is more
- * YAML for the overlay, e.g. another collector's exporters for the load-balancing tier.
+ * Runs a collector on `config` (default: the repository's otel-collector.yaml), with an overlay file
+ * that only moves endpoints onto loopback ports (the collector merges `--config` files in order):
+ * the OTLP receiver's, the prometheus exporter's when the config has one, the collector's own
+ * telemetry, and the `exporters` given (exporter name to a YAML flow mapping of its overrides).
  */
 export async function startCollector(
   work: string,
   name: string,
-  exportsTo: { jaeger: string; tempo: string },
-  options: { config?: string; extra?: string } = {},
+  exporters: Record<string, string>,
+  config = COLLECTOR_CONFIG,
 ): Promise<Collector> {
   const [grpc, http, metrics, telemetry] = await ports(4);
+  const { exporters: defined } = parse(readFileSync(config, 'utf8')) as { exporters: Record<string, unknown> };
   const overlay = join(work, `${name}.overlay.yaml`);
   writeFileSync(
     overlay,
@@ -82,10 +85,8 @@ export async function startCollector(
       `      grpc: { endpoint: "127.0.0.1:${grpc}" }`,
       `      http: { endpoint: "127.0.0.1:${http}" }`,
       'exporters:',
-      `  otlp_grpc/jaeger: { endpoint: "${exportsTo.jaeger}" }`,
-      `  otlp_grpc/tempo: { endpoint: "${exportsTo.tempo}" }`,
-      `  prometheus: { endpoint: "127.0.0.1:${metrics}" }`,
-      ...(options.extra === undefined ? [] : [options.extra]),
+      ...Object.entries(exporters).map(([exporter, overrides]) => `  ${exporter}: ${overrides}`),
+      ...(defined.prometheus === undefined ? [] : [`  prometheus: { endpoint: "127.0.0.1:${metrics}" }`]),
       'service:',
       '  telemetry:',
       '    metrics:',
@@ -93,7 +94,6 @@ export async function startCollector(
       `        - pull: { exporter: { prometheus: { host: "127.0.0.1", port: ${telemetry} } } }`,
     ].join('\n') + '\n',
   );
-  const config = options.config ?? COLLECTOR_CONFIG;
   const service = startService(binary('otelcol'), [`--config=${config}`, `--config=${overlay}`], {});
   const otlpHttp = `http://127.0.0.1:${http}`;
   // Receivers start last: once OTLP/HTTP answers, the pipelines behind it are running.
@@ -109,7 +109,8 @@ export async function startCollector(
     },
     30_000,
     `collector ${name} ready`,
-  ).catch((error: unknown) => {
+  ).catch(async (error: unknown) => {
+    await service.stop();
     throw new Error(`${String(error)}\n${service.output()}`);
   });
   return {
@@ -119,6 +120,38 @@ export async function startCollector(
     metrics: `127.0.0.1:${metrics}`,
     telemetryUrl: `http://127.0.0.1:${telemetry}/metrics`,
   };
+}
+
+/** What the collector's tail sampler has seen: new trace ids, and traces it has decided. */
+export async function tailSampler(collector: Collector): Promise<{ received: number; decided: number }> {
+  return {
+    received: await scrapeSum(collector.telemetryUrl, 'otelcol_processor_tail_sampling_new_trace_id_received'),
+    decided: await scrapeSum(collector.telemetryUrl, 'otelcol_processor_tail_sampling_global_count_traces_sampled'),
+  };
+}
+
+/**
+ * The example session host (examples/session-host/main.ts) through the zero-code set-up, exporting
+ * OTLP/HTTP to `otlpHttp` as `serviceName`, as test/prometheus.test.ts starts it.
+ */
+export async function startExampleHost(
+  otlpHttp: string,
+  serviceName: string,
+  env: Record<string, string> = {},
+): Promise<{ service: Service; url: string }> {
+  const service = startService(
+    process.execPath,
+    ['--import', 'tsx', '--import', 'otel-session-lifecycle/register', 'examples/session-host/main.ts'],
+    {
+      OTEL_SERVICE_NAME: serviceName,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttp,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...env,
+    },
+  );
+  const line = await service.waitForLine((l) => l.startsWith('{"url"'), 30_000);
+  return { service, url: (JSON.parse(line) as { url: string }).url };
 }
 
 export interface Prometheus {
@@ -172,7 +205,8 @@ async function ready(service: Service, url: string, what: string): Promise<void>
     },
     30_000,
     what,
-  ).catch((error: unknown) => {
+  ).catch(async (error: unknown) => {
+    await service.stop();
     throw new Error(`${String(error)}\n${service.output()}`);
   });
 }
