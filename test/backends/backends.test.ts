@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderLifecycleTree, spansFromOtlpJson } from '../../src/index.js';
 import { eventually, httpJson, ROOT, type Service } from '../utils/processes.js';
 import {
   COLLECTOR_CONFIG,
@@ -187,6 +188,16 @@ describe('Jaeger shows a dispose-all the way the README says', () => {
     expect(relation(run.links ?? [])).toEqual(['closed_by']);
     // The v1 JSON the UI reads has references without attributes.
     expect(JSON.stringify(actionTrace)).not.toContain('session_host.link.relation');
+  });
+
+  it('the package\'s terminal view reads the trace Jaeger returns as OTLP JSON (API v3)', async () => {
+    const { json } = await httpJson('GET', `${jaeger.url}/api/v3/traces/${action.traceID}`);
+    const spans = spansFromOtlpJson((json as { result: unknown }).result);
+    expect(spans.map((s) => s.spanId).sort()).toEqual(actionTrace.spans.map((s) => s.spanID).sort());
+    const tree = renderLifecycleTree(spans, { width: 100 });
+    expect(tree).toContain(`lifecycle instance_dispose_all  ${String(tag(action, ACTION_ID))}`);
+    expect(tree).toContain(`${runIds.length} runs interrupted, ${runIds.length - CAP} past the cap`);
+    expect(tree.match(/^ {2}[├└]─ run-\d+ +local_instance_dispose context /gm)).toHaveLength(CAP);
   });
 });
 
