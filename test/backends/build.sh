@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Builds the two backends the end-to-end tests run, from the Go module proxy, into
 # test/backends/bin/ (git-ignored):
-#   otelcol  an OpenTelemetry Collector with exactly the components otel-collector.yaml uses,
-#            every collector module at one release (collector/go.mod)
+#   otelcol  an OpenTelemetry Collector with the components otel-collector.yaml and
+#            examples/scale-out/loadbalancer.yaml use (and the debug and otlp_http exporters, for
+#            trying things out), every collector module at one release (collector/go.mod)
 #   jaeger   Jaeger v2, github.com/jaegertracing/jaeger/cmd/jaeger at the release jaeger/go.mod pins
-# go.sum pins every module; -mod=readonly refuses to change them. A binary is rebuilt only when its
-# go.mod, go.sum, Go sources or the Go version change (a stamp beside it); Go's module and build
-# caches make a rebuild after such a change cheaper still.
+# go.sum pins every module; -mod=readonly refuses to change them. A binary is rebuilt only when
+# its go.mod, go.sum, Go sources, this script or the Go version change (a stamp beside it); Go's
+# module and build caches make a rebuild after such a change cheaper still.
 set -euo pipefail
 cd "$(dirname "$0")"
-export GOFLAGS=-mod=readonly CGO_ENABLED=0
+export GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
 mkdir -p bin
 
 build() {
   local name=$1 dir=$2 package=$3 stamp
-  local inputs=("$dir"/go.mod "$dir"/go.sum)
+  local inputs=(build.sh "$dir"/go.mod "$dir"/go.sum)
   for source in "$dir"/*.go; do
     if [[ -e $source ]]; then inputs+=("$source"); fi
   done

@@ -1,5 +1,6 @@
-// A minimal OpenTelemetry Collector for the backend tests: exactly the components that
-// otel-collector.yaml uses, all at one collector release (see go.mod).
+// A small OpenTelemetry Collector for the backend tests: the components that otel-collector.yaml
+// and examples/scale-out/loadbalancer.yaml use, plus the debug and otlp_http exporters, all at one
+// collector release (see go.mod).
 package main
 
 import (
