@@ -323,10 +323,19 @@ describe('span metrics in Prometheus feed the unknown_scope_close alert', () => 
     const expr = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT)!.expr;
     const selectors = [...expr.matchAll(/traces_span_metrics_calls_total\{[^}]*\}/g)].map((m) => m[0]);
     expect(selectors).toHaveLength(3);
-    const numerator = await prometheus.query<Array<{ metric: Record<string, string>; value: [number, string] }>>(
-      `sum by (service_name) (${selectors[0]!})`,
+    // The connector flushes every 15 s: wait for the flush that holds the last close.
+    const numerator = await eventually(
+      async () => {
+        const result = await prometheus.query<Array<{ metric: Record<string, string>; value: [number, string] }>>(
+          `sum by (service_name) (${selectors[0]!})`,
+        );
+        const value = result.find((r) => r.metric.service_name === SERVICE)?.value[1];
+        return value === '4' ? value : undefined;
+      },
+      45_000,
+      'the rule\'s unknown_scope_close selector counting 4 run spans',
     );
-    expect(numerator.find((r) => r.metric.service_name === SERVICE)?.value[1]).toBe('4');
+    expect(numerator).toBe('4');
 
     // Drive closes until the alert, as written, goes pending: each round two runs a reload
     // closes and one a crash closes (one in three unexplained, over the 5% threshold).
