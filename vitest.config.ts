@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
@@ -17,7 +17,16 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], env: { EFFECT_UNDER_TEST: 'newest' } } },
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          // test/backends needs Go-built servers: `npm run test:backends` (vitest.backends.config.ts).
+          exclude: [...configDefaults.exclude, 'test/backends/**'],
+          env: { EFFECT_UNDER_TEST: 'newest' },
+        },
+      },
       {
         // The Effect adapter and its tests again, on effect 4.0.0 (the npm alias `effect-4-0-0`):
         // every `effect` import of the adapter, the tests and the example resolves to it.

@@ -66,7 +66,23 @@ describe('otel-collector.yaml', () => {
     const byKey = Object.fromEntries(policies.filter((p) => p.string_attribute).map((p) => [p.string_attribute!.key, p.string_attribute!.values]));
     expect(byKey[ATTR_ACTION_ID]).toEqual(['.+']);
     expect(byKey[ATTR_CLOSE_CLASSIFICATION]).toEqual(CLOSE_CLASSIFICATIONS.filter((c) => c !== 'success'));
-    expect(pipelines.traces!.processors).toEqual(['tail_sampling', 'batch']);
+    expect(pipelines.traces!.processors).toEqual(['tail_sampling', 'filter/no-lifecycle-evidence', 'batch']);
+  });
+
+  it('exports lifecycle evidence past the sampler, each span by exactly one traces pipeline', () => {
+    // traces/evidence keeps only evidence; traces (after the sampling decision) drops exactly it.
+    const evidence = pipelines['traces/evidence']!;
+    expect(evidence.receivers).toEqual(pipelines.traces!.receivers);
+    expect(evidence.processors).toEqual(['filter/lifecycle-evidence-only', 'batch']);
+    expect(evidence.exporters).toEqual(pipelines.traces!.exporters);
+    type Filter = { error_mode: string; traces: { span: string[] } };
+    const only = collector.processors['filter/lifecycle-evidence-only'] as Filter;
+    const none = collector.processors['filter/no-lifecycle-evidence'] as Filter;
+    const mentions = (conditions: string[]) =>
+      [ATTR_ACTION_ID, ATTR_CLOSE_CLASSIFICATION].map((a) => conditions.join(' ').includes(`attributes["${a}"]`));
+    expect(mentions(only.traces.span)).toEqual([true, true]);
+    expect(mentions(none.traces.span)).toEqual([true, true]);
+    expect([only.error_mode, none.error_mode]).toEqual(['ignore', 'ignore']);
   });
 });
 
@@ -74,6 +90,16 @@ const STACK = join(ROOT, 'examples', 'stack');
 
 describe('examples/stack', () => {
   const compose = load('examples/stack/compose.yaml') as { services: Record<string, { volumes?: string[] }> };
+
+  it('pins the collector and Jaeger releases that test/backends runs', () => {
+    const images = compose.services as Record<string, { image: string }>;
+    const goMod = (dir: string) => readFileSync(join(ROOT, 'test', 'backends', dir, 'go.mod'), 'utf8');
+    const contrib = /processor\/tailsamplingprocessor v(\d+\.\d+\.\d+)/.exec(goMod('collector'))![1];
+    expect(images.collector!.image).toBe(`otel/opentelemetry-collector-contrib:${contrib}`);
+    // Jaeger's Go module tags v1.x name the v2 releases: v1.63.0 is 2.0.0, v1.75.0 is 2.12.0.
+    const jaeger = /github\.com\/jaegertracing\/jaeger v1\.(\d+)\.(\d+)/.exec(goMod('jaeger'))!;
+    expect(images.jaeger!.image).toBe(`jaegertracing/jaeger:2.${Number(jaeger[1]) - 63}.${jaeger[2]}`);
+  });
 
   it('mounts only files that exist', () => {
     const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []);

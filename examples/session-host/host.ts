@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { context, trace } from '@opentelemetry/api';
 import type { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import { InstanceStore } from '../instance-store.js';
 
@@ -63,6 +64,7 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
     },
     { scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : (args[0] as string)) },
   );
+  const tracer = trace.getTracer('session-host-example');
   const directories = new Set<string>();
   const runs = new Map<string, RunState>();
   let nextRun = 0;
@@ -90,6 +92,10 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
         tracked.end(how === 'completed' ? { outcome: 'completed' } : { outcome: 'error', error: reason });
       });
       const tracked = lifecycle.trackRun({ runId, sessionId, scope: directory, signal: run.controller.signal });
+      // `"step": true`: the run does its first piece of work at once (an agent's first model call,
+      // say), a child span of the run span that ends now. Its trace then reaches the collector
+      // long before the run span does, as a real agent run's traces do.
+      if (body.step === true) tracer.startSpan('run step', {}, trace.setSpan(context.active(), tracked.span)).end();
       runs.set(runId, 'running');
       if (runs.size > MAX_REMEMBERED_RUNS) runs.delete(runs.keys().next().value!);
       return { runId };

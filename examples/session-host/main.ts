@@ -4,7 +4,12 @@
 import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import { startSessionHost } from './host.js';
 
-const lifecycle = new SessionLifecycleInstrumentation();
+// SESSION_HOST_MAX_CLOSED_RUN_SPANS sets the fan-out cap (maxClosedRunSpansPerAction), so that a
+// small dispose-all shows what happens past it.
+const cap = Number(process.env.SESSION_HOST_MAX_CLOSED_RUN_SPANS || Number.NaN);
+const lifecycle = new SessionLifecycleInstrumentation(
+  Number.isInteger(cap) && cap >= 0 ? { maxClosedRunSpansPerAction: cap } : {},
+);
 const host = await startSessionHost({ lifecycle, port: Number(process.env.PORT ?? 0) });
 process.stdout.write(JSON.stringify({ url: host.url }) + '\n');
 
