@@ -26,17 +26,21 @@ async function phaseDone(label: string): Promise<void> {
   await lines.next();
 }
 
-await phaseDone('start');
-for (const name of names) {
+if (side !== 'ours' && side !== 'baseline') throw new Error(`unknown side ${side}`);
+const runs = names.map((name) => {
   const pair = CALLGRIND_CASES[name as keyof typeof CALLGRIND_CASES];
-  if (pair === undefined || (side !== 'ours' && side !== 'baseline')) {
-    throw new Error(`unknown case ${name} or side ${side}`);
-  }
-  const run = pair[side === 'ours' ? 0 : 1];
-  for (let i = 0; i < 5; i++) await run.run(1_000);
-  await phaseDone(`${name}.warm`);
+  if (pair === undefined) throw new Error(`unknown case ${name}`);
+  return pair[side === 'ours' ? 0 : 1];
+});
+await phaseDone('start');
+// Warm every case first (the code they share is then compiled alike for all of them).
+for (let round = 0; round < 5; round++) for (const run of runs) await run.run(1_000);
+await phaseDone('warm');
+for (const [i, name] of names.entries()) {
   await phaseDone(`${name}.zero`); // what a phase costs with no runs: subtracted
-  await run.run(Number(count));
+  await runs[i]!.run(Number(count));
+  await phaseDone(`${name}.first`); // only checked against the next: the drift
+  await runs[i]!.run(Number(count));
   await phaseDone(`${name}.runs`);
 }
 process.exit(0);

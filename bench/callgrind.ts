@@ -1,8 +1,8 @@
 // Instruction counts of the hot path, both sides, under `valgrind --tool=callgrind`: a figure the
 // machine's load cannot move. bench/run.ts calls it for the noisy hot-path rows; alone:
-// `node --import tsx bench/callgrind.ts [case ...]` (BENCH_RUNTIMES as for run.ts).
+// `node --import tsx bench/callgrind.ts [--write] [case ...]` (BENCH_RUNTIMES as for run.ts).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,15 @@ export const CALLGRIND_CASES = [
   'run_hot_path_vs_listening',
   'per_run_controller',
 ];
-const RUNS = 5_000;
+const RUNS = 4_000;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface InstructionCount {
   ours: number;
   baseline: number;
   ratio: number;
+  /** The largest change, either side, from the first measured phase to the second: under 0.02 is steady. */
+  drift: number;
 }
 
 export function hasValgrind(): boolean {
@@ -80,17 +82,22 @@ export async function callgrind(node: string, cases: string[]): Promise<Record<s
     const target = bundle(dir);
     const sides = ['ours', 'baseline'].map((side) => countPhases(node, target, side, cases, dir));
     const [ours, baseline] = await Promise.all(sides);
-    const perRun = (counts: Map<string, number>, name: string): number => {
-      const runs = counts.get(`${name}.runs`);
-      const zero = counts.get(`${name}.zero`);
-      if (runs === undefined || zero === undefined) throw new Error(`no callgrind dump for ${name}`);
+    const perRun = (counts: Map<string, number>, phase: string): number => {
+      const runs = counts.get(phase);
+      const zero = counts.get(phase.replace(/\.\w+$/, '.zero'));
+      if (runs === undefined || zero === undefined) throw new Error(`no callgrind dump for ${phase}`);
       return (runs - zero) / RUNS;
     };
     const result: Record<string, InstructionCount> = {};
     for (const name of cases) {
-      const o = perRun(ours!, name);
-      const b = perRun(baseline!, name);
-      result[name] = { ours: Math.round(o), baseline: Math.round(b), ratio: o / b };
+      const o = perRun(ours!, `${name}.runs`);
+      const b = perRun(baseline!, `${name}.runs`);
+      const drift = Math.max(
+        Math.abs(perRun(ours!, `${name}.first`) / o - 1),
+        Math.abs(perRun(baseline!, `${name}.first`) / b - 1),
+      );
+      const steady = Math.round(drift * 1000) / 1000;
+      result[name] = { ours: Math.round(o), baseline: Math.round(b), ratio: o / b, drift: steady };
     }
     return result;
   } finally {
@@ -98,14 +105,33 @@ export async function callgrind(node: string, cases: string[]): Promise<Record<s
   }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Alone: prints the counts; with --write, also puts them beside the rows of bench/results.json. */
+async function main(): Promise<void> {
   const { runtimeBinary, selectedRuntimes } = await import('./runtimes.js');
-  const cases = process.argv.length > 2 ? process.argv.slice(2) : CALLGRIND_CASES;
-  for (const runtime of selectedRuntimes()) {
-    const counts = await callgrind(runtimeBinary(runtime), cases);
-    for (const [name, c] of Object.entries(counts)) {
-      const line = `ours ${c.ours} instructions/run, baseline ${c.baseline}, ratio ${c.ratio.toFixed(3)}`;
+  const write = process.argv.includes('--write');
+  const named = process.argv.slice(2).filter((a) => a !== '--write');
+  const cases = named.length > 0 ? named : CALLGRIND_CASES;
+  const runtimes = selectedRuntimes();
+  const counts = await Promise.all(runtimes.map((runtime) => callgrind(runtimeBinary(runtime), cases)));
+  for (const [i, runtime] of runtimes.entries()) {
+    for (const [name, c] of Object.entries(counts[i]!)) {
+      const line = `ours ${c.ours} instr/run, baseline ${c.baseline}, ratio ${c.ratio.toFixed(3)}, drift ${c.drift}`;
       process.stdout.write(`${runtime} ${name.padEnd(28)} ${line}\n`);
     }
   }
+  if (!write) return;
+  const file = new URL('./results.json', import.meta.url);
+  const results = JSON.parse(readFileSync(file, 'utf8')) as {
+    cases: Array<{ name: string; runtime: string; instructions?: InstructionCount }>;
+    callgrind_generated?: string;
+  };
+  for (const row of results.cases) {
+    const i = runtimes.indexOf(row.runtime);
+    const count = i >= 0 ? counts[i]![row.name] : undefined;
+    if (count !== undefined) row.instructions = count;
+  }
+  results.callgrind_generated = new Date().toISOString();
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -139,7 +139,7 @@ export function notes(rows: Summary[]): string {
     const range = (v: { min: number; max: number }) => (v.min !== v.max ? ` (${v.min}–${v.max})` : '');
     const parts = Object.entries(r.extra).map(([k, v]) => `${k} ${v.median}${range(v)}`);
     const i = r.instructions;
-    if (i !== undefined) parts.push(`instructions/run ours ${i.ours}, baseline ${i.baseline}`);
+    if (i !== undefined) parts.push(`instructions/run ours ${i.ours}, baseline ${i.baseline} (drift ${i.drift})`);
     if (parts.length > 0) out.push(`  ${r.name} ${r.runtime}: ${parts.join('; ')}`);
   }
   return out.join('\n');
