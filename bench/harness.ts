@@ -1,4 +1,4 @@
-// A small benchmark harness: warm-up, then samples of the two sides interleaved (A, B, A, B, …)
+// A small benchmark harness: warm-up, then samples of the two sides interleaved (B A, A B, …)
 // so machine drift hits both alike, and the median ns/op of each side.
 
 export interface Side {
@@ -12,7 +12,16 @@ export interface PairResult {
   ratio: number;
 }
 
-export function median(values: number[]): number {
+export interface PairOptions {
+  ops: number;
+  samples: number;
+  warmup: number;
+  /** Operations per warm-up round (default `ops`). */
+  warmupOps?: number;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -26,10 +35,11 @@ async function timeOnce(side: Side, ops: number): Promise<number> {
 }
 
 /** Interleaved samples of `ours` and `baseline`, `ops` operations each; medians in ns/op. */
-export async function comparePair(ours: Side, baseline: Side, options: { ops: number; samples: number; warmup: number }): Promise<PairResult> {
+export async function comparePair(ours: Side, baseline: Side, options: PairOptions): Promise<PairResult> {
+  const warmupOps = options.warmupOps ?? options.ops;
   for (let i = 0; i < options.warmup; i++) {
-    await timeOnce(baseline, options.ops);
-    await timeOnce(ours, options.ops);
+    await timeOnce(baseline, warmupOps);
+    await timeOnce(ours, warmupOps);
   }
   const a: number[] = [];
   const b: number[] = [];
@@ -54,3 +64,6 @@ export function gc(): void {
   collect();
   collect();
 }
+
+/** Resolves after the event loop has gone round once (timers, I/O, then this check phase). */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
