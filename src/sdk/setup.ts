@@ -248,3 +248,4 @@ export function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetr
 }
 
 export type { DropTotals } from './types.js';
+export { DEFAULT_MAX_QUEUE_SIZE } from './env.js';
