@@ -38,8 +38,14 @@ function bundle(dir: string): string {
   const out = join(dir, 'target.mjs');
   const banner = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
   execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
-    join(ROOT, 'bench/callgrind-target.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20',
-    `--outfile=${out}`, '--log-level=warning', `--banner:js=${banner}`,
+    join(ROOT, 'bench/callgrind-target.ts'),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20',
+    `--outfile=${out}`,
+    '--log-level=warning',
+    `--banner:js=${banner}`,
   ]);
   return out;
 }

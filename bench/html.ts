@@ -106,7 +106,7 @@ const report = {
   goal: { first_render_ms_at_10k: GOAL_MS, met: largest.first_render_ms < GOAL_MS },
   cases: results,
 };
-writeFileSync(new URL('./html-results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(new URL('./html-results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
 const pad = (v: unknown, n: number) => String(v).padStart(n);
 process.stdout.write(
   `HTML view in ${chromiumVersion}, ${cpus().length} cpus (load ${report.load_average_1m}), median of ${LOADS} loads\n`,

@@ -97,7 +97,10 @@ if (callgrindMode !== '0' && hasValgrind()) {
       const pick = hot.filter((r) => r.noisy || callgrindMode === 'all');
       if (pick.length === 0) return;
       process.stderr.write(`  [${runtime}] callgrind: ${pick.map((r) => r.name).join(', ')} (${elapsed()})\n`);
-      const counts = await callgrind(runtimeBinary(runtime), pick.map((r) => r.name));
+      const counts = await callgrind(
+        runtimeBinary(runtime),
+        pick.map((r) => r.name),
+      );
       for (const r of pick) r.instructions = counts[r.name];
     }),
   );
@@ -134,7 +137,9 @@ const results = {
 };
 
 const load = `load ${machine.load_average_start.toFixed(1)}→${machine.load_average_end.toFixed(1)}`;
-const versions = Object.entries(results.runtimes).map(([r, v]) => `${r} ${v}`).join(', ');
+const versions = Object.entries(results.runtimes)
+  .map(([r, v]) => `${r} ${v}`)
+  .join(', ');
 process.stdout.write(
   `\n${machine.cpu}, ${machine.cores} cores, ${load}; ${versions}; medians of ${processes} processes\n\n` +
     `${table(rows)}\n\n${notes(rows)}\n\n` +

@@ -60,22 +60,35 @@ await host.close();
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const out = process.stdout;
 out.write('otel-session-lifecycle demo: an example session host on loopback, driven over HTTP\n');
-out.write(endpoint ? `spans recorded in memory and exported to ${endpoint}\n\n` : 'spans recorded in memory (set OTEL_EXPORTER_OTLP_ENDPOINT to also export them)\n\n');
+out.write(
+  endpoint
+    ? `spans recorded in memory and exported to ${endpoint}\n\n`
+    : 'spans recorded in memory (set OTEL_EXPORTER_OTLP_ENDPOINT to also export them)\n\n',
+);
 out.write(renderLifecycleTree(spans, { color, width: 100 }));
-out.write('\nrun closes\n' + renderCloseTable(spans, { color, width: 100 }));
-const counts = Object.entries(snapshot.closes_by_classification).filter(([, n]) => n > 0).map(([c, n]) => `${c}=${n}`);
-out.write(`\nlifecycle.snapshot() (schema ${snapshot.schema_version}): ${snapshot.recent_closes.length} recent closes kept\n`);
+out.write(`\nrun closes\n${renderCloseTable(spans, { color, width: 100 })}`);
+const counts = Object.entries(snapshot.closes_by_classification)
+  .filter(([, n]) => n > 0)
+  .map(([c, n]) => `${c}=${n}`);
+out.write(
+  `\nlifecycle.snapshot() (schema ${snapshot.schema_version}): ${snapshot.recent_closes.length} recent closes kept\n`,
+);
 out.write(`closes since start: ${counts.join(' ')}\n`);
 // The same spans and snapshot as one self-contained HTML page (git-ignored demo-output/).
 const htmlDir = fileURLToPath(new URL('../demo-output/', import.meta.url));
 const htmlFile = `${htmlDir}lifecycle.html`;
 mkdirSync(htmlDir, { recursive: true });
 const sources = ['npm run demo: spans in memory', 'lifecycle.snapshot()'];
-writeFileSync(htmlFile, renderLifecycleHtml({ spans, snapshots: [snapshot] }, { title: 'Session lifecycle: demo', sources }));
+writeFileSync(
+  htmlFile,
+  renderLifecycleHtml({ spans, snapshots: [snapshot] }, { title: 'Session lifecycle: demo', sources }),
+);
 out.write(`HTML view: ${relative(process.cwd(), htmlFile)} (open it in a browser)\n`);
 try {
   await provider.shutdown();
 } catch (error) {
   const code = (error as { code?: unknown }).code;
-  out.write(`could not export to ${endpoint} (${typeof code === 'string' ? code : 'export failed'}); the output above is complete\n`);
+  out.write(
+    `could not export to ${endpoint} (${typeof code === 'string' ? code : 'export failed'}); the output above is complete\n`,
+  );
 }

@@ -32,7 +32,12 @@ export class InstanceStore {
   }
 
   /** Starts a simulated run that works for `ms` milliseconds unless its instance closes first. */
-  startRun(directory: string, id: string, ms: number, onStop?: (how: 'completed' | 'aborted', reason: unknown) => void): Run {
+  startRun(
+    directory: string,
+    id: string,
+    ms: number,
+    onStop?: (how: 'completed' | 'aborted', reason: unknown) => void,
+  ): Run {
     const instance = this.get(directory);
     const controller = new AbortController();
     const done = new Promise<'completed' | 'aborted'>((resolve) => {
@@ -72,7 +77,9 @@ export class InstanceStore {
 
   /** Disposes every instance under `parent` (the directory itself included). */
   async disposeDirectory(parent: string): Promise<void> {
-    const under = this.directories().filter((d) => d === parent || d.startsWith(parent.endsWith('/') ? parent : `${parent}/`));
+    const under = this.directories().filter(
+      (d) => d === parent || d.startsWith(parent.endsWith('/') ? parent : `${parent}/`),
+    );
     await Promise.all(under.map((d) => this.dispose(d)));
   }
 

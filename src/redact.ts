@@ -7,8 +7,7 @@ import { readProperty } from './host-input.js';
 // not start like a credential. Anything else (paths, e-mail addresses, long tokens, API keys, JWTs)
 // is sent as a hash.
 const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-const CREDENTIAL_PREFIX =
-  /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
+const CREDENTIAL_PREFIX = /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
 const SAME_AS_LAST = { raw: '', bounded: '' };
 const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
@@ -24,7 +23,8 @@ function sha256Hex16(value: string): string {
  * `invalid`.
  */
 export function boundedId(value: unknown): string {
-  if (typeof value !== 'string') return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : 'invalid';
+  if (typeof value !== 'string')
+    return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : 'invalid';
   // Session ids repeat run after run: the last answer is kept.
   if (value === SAME_AS_LAST.raw) return SAME_AS_LAST.bounded;
   const bounded = SAFE_ID_PATTERN.test(value) && !CREDENTIAL_PREFIX.test(value) ? value : `h:${sha256Hex16(value)}`;

@@ -41,8 +41,12 @@ function fail(message: string): never {
 
 function optionsFor(patch: Patch, args: unknown[]): ActionOptions | undefined {
   const { scopeOf, detailsOf, method } = patch;
-  const scopes = scopeOf === undefined ? scopesIn(args[0]) : guarded(`scopeOf for ${method}`, () => scopeOf(method, args), undefined);
-  const details = detailsOf === undefined ? undefined : guarded(`detailsOf for ${method}`, () => detailsOf(method, args), undefined);
+  const scopes =
+    scopeOf === undefined
+      ? scopesIn(args[0])
+      : guarded(`scopeOf for ${method}`, () => scopeOf(method, args), undefined);
+  const details =
+    detailsOf === undefined ? undefined : guarded(`detailsOf for ${method}`, () => detailsOf(method, args), undefined);
   const options: ActionOptions = {
     scopes: typeof scopes === 'string' ? [scopes] : scopes,
     reason: readOption(details, 'reason') as string | undefined,

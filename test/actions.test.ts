@@ -129,7 +129,12 @@ describe('reason, origin and the scopes of a store call', () => {
     };
     h.lifecycle.instrumentStore(
       store,
-      { reload: 'instance_reload', dispose: 'instance_dispose', disposeMany: 'instance_dispose', disposeNothing: 'instance_dispose' },
+      {
+        reload: 'instance_reload',
+        dispose: 'instance_dispose',
+        disposeMany: 'instance_dispose',
+        disposeNothing: 'instance_dispose',
+      },
       { detailsOf: (method) => (method === 'reload' ? { reason: 'config_change', origin: 'signal' } : undefined) },
     );
     store.reload({ directory: DIR, extra: { prompt: 'secret' } });

@@ -182,7 +182,9 @@ describe('late reports keep their action', () => {
     expect(span.attributes['session_host.close.classification']).toBe('local_instance_dispose');
     expect(span.attributes['session_host.close.provenance']).toBe('scope_registry');
     expect(span.attributes['session_host.close.late']).toBe(true);
-    expect(span.attributes['session_host.lifecycle.action.id']).toBe(root!.attributes['session_host.lifecycle.action.id']);
+    expect(span.attributes['session_host.lifecycle.action.id']).toBe(
+      root!.attributes['session_host.lifecycle.action.id'],
+    );
     expect(linkTargets(span)).toEqual([idOf(root!)]);
     const child = h.closedRunSpan('victim')!;
     expect(child.parentSpanContext?.spanId).toBe(root!.spanContext().spanId);

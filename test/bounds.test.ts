@@ -9,7 +9,15 @@ describe('bounds', () => {
     expect(boundedId('run_01HZX3K9')).toBe('run_01HZX3K9');
     expect(boundedId('3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60')).toBe('3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60');
     expect(boundedId(42)).toBe('42');
-    for (const unsafe of ['/home/x/run', 'a@b.example', 'sk-ant-abc123', 'ghp_abcdef', 'eyJhbGciOi.x.y', 'has space', 'x'.repeat(129)]) {
+    for (const unsafe of [
+      '/home/x/run',
+      'a@b.example',
+      'sk-ant-abc123',
+      'ghp_abcdef',
+      'eyJhbGciOi.x.y',
+      'has space',
+      'x'.repeat(129),
+    ]) {
       expect(boundedId(unsafe)).toBe(`h:${h16(unsafe)}`);
       expect(hashId(unsafe)).toBe(boundedId(unsafe));
     }
@@ -26,16 +34,24 @@ describe('bounds', () => {
     expect(errorFingerprint(Object.assign(new Error('m'), { code: 'econnreset /home' }))).toBe('Error');
     // An unsafe name gives way to the bounded name of the error's class.
     expect(errorFingerprint(Object.assign(new Error('m'), { name: 'Failure at /home/x' }))).toBe('Error');
-    expect(errorFingerprint(Object.assign(Object.create(null) as object, { name: 'Failure at /home/x' }))).toBe('_OTHER');
+    expect(errorFingerprint(Object.assign(Object.create(null) as object, { name: 'Failure at /home/x' }))).toBe(
+      '_OTHER',
+    );
     expect(errorFingerprint('a string with /home/x')).toBe('_OTHER');
     expect(errorFingerprint(undefined)).toBe('_OTHER');
-    const hostile = Object.defineProperty({}, 'name', { get: () => { throw new Error('getter'); } });
+    const hostile = Object.defineProperty({}, 'name', {
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     expect(errorFingerprint(hostile)).toBe('_OTHER');
   });
 
   it('accepts built-in and host-defined kinds, nothing else', () => {
-    for (const kind of ['instance_reload', 'instance_dispose_all', 'idle_eviction', 'a', 'a'.repeat(40)]) expect(isLifecycleKind(kind)).toBe(true);
-    for (const kind of ['', 'A', '1x', 'x'.repeat(41), 'has space', 'kebab-case', 42, undefined]) expect(isLifecycleKind(kind)).toBe(false);
+    for (const kind of ['instance_reload', 'instance_dispose_all', 'idle_eviction', 'a', 'a'.repeat(40)])
+      expect(isLifecycleKind(kind)).toBe(true);
+    for (const kind of ['', 'A', '1x', 'x'.repeat(41), 'has space', 'kebab-case', 42, undefined])
+      expect(isLifecycleKind(kind)).toBe(false);
   });
 
   it('keys a scope by the first 16 hex of its SHA-256', () => {

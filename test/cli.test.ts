@@ -19,8 +19,10 @@ describe('otel-session-lifecycle view', () => {
     const result = cli(['view', FIXTURE, '--no-color']);
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^lifecycle instance_dispose_all  instance_dispose_all-[0-9a-z]+-[0-9a-z]+  \d+\.\d ms$/);
-    expect(lines.filter((l) => /^  [├└]─ run-\d-\d /.test(l))).toHaveLength(12);
+    expect(lines[0]).toMatch(
+      /^lifecycle instance_dispose_all {2}instance_dispose_all-[0-9a-z]+-[0-9a-z]+ {2}\d+\.\d ms$/,
+    );
+    expect(lines.filter((l) => /^ {2}[├└]─ run-\d-\d /.test(l))).toHaveLength(12);
     expect(lines.find((l) => l.startsWith('local_instance_dispose'))).toMatch(
       /local_instance_dispose\.lifecycle_close\s+12$/,
     );

@@ -23,7 +23,15 @@ describe('classification vocabulary and precedence', () => {
 
   it('maps every kind to its classification; an undeclared kind explains nothing', () => {
     const h = setup({ kinds: ['constructor', 'idle_eviction'] });
-    const kinds = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'constructor', 'idle_eviction', 'instance_dispse'];
+    const kinds = [
+      'instance_reload',
+      'instance_dispose',
+      'instance_dispose_directory',
+      'instance_dispose_all',
+      'constructor',
+      'idle_eviction',
+      'instance_dispse',
+    ];
     for (const kind of kinds) {
       const run = h.lifecycle.trackRun({ runId: `k-${kind}`, scope: DIR_A });
       h.lifecycle.action(kind, () => run.interrupted());
@@ -121,7 +129,10 @@ describe('no raw scope or message on the wire; bounded values', () => {
       b.controller.abort();
       await Promise.all([a.ended, b.ended]);
     });
-    c.end({ outcome: 'error', error: Object.assign(new Error(`ENOENT ${DIR_B}`), { name: `Err ${DIR_B}`, code: 'ENOENT' }) });
+    c.end({
+      outcome: 'error',
+      error: Object.assign(new Error(`ENOENT ${DIR_B}`), { name: `Err ${DIR_B}`, code: 'ENOENT' }),
+    });
     const spans = h.spans();
     expect(spans.length).toBe(6);
     const wire = JSON.stringify(
@@ -138,9 +149,9 @@ describe('no raw scope or message on the wire; bounded values', () => {
       const key = span.attributes['session_host.scope.key'];
       if (key !== undefined) expect(key).toMatch(/^dir:[0-9a-f]{16}$/);
     }
-    const hashedSecret = 'h:' + createHash('sha256').update(secret).digest('hex').slice(0, 16);
+    const hashedSecret = `h:${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
     expect(h.named('run').map((s) => s.attributes['session_host.run.id'])).toContain(hashedSecret);
-    const hashedPath = 'h:' + createHash('sha256').update('/home/alice/run').digest('hex').slice(0, 16);
+    const hashedPath = `h:${createHash('sha256').update('/home/alice/run').digest('hex').slice(0, 16)}`;
     expect(h.runSpan(hashedPath).attributes['session_host.run.error.fingerprint']).toBe('Error:ENOENT');
   });
 });

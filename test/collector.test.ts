@@ -32,38 +32,61 @@ describe('otel-collector.yaml', () => {
     for (const [name, pipeline] of Object.entries(pipelines)) {
       const type = name.split('/')[0]!;
       expect(['traces', 'metrics', 'logs']).toContain(type);
-      for (const r of pipeline.receivers) expect(Object.keys({ ...collector.receivers, ...collector.connectors }), `${name} receiver ${r}`).toContain(r);
-      for (const p of pipeline.processors ?? []) expect(Object.keys(collector.processors), `${name} processor ${p}`).toContain(p);
-      for (const e of pipeline.exporters) expect(Object.keys({ ...collector.exporters, ...collector.connectors }), `${name} exporter ${e}`).toContain(e);
+      for (const r of pipeline.receivers)
+        expect(Object.keys({ ...collector.receivers, ...collector.connectors }), `${name} receiver ${r}`).toContain(r);
+      for (const p of pipeline.processors ?? [])
+        expect(Object.keys(collector.processors), `${name} processor ${p}`).toContain(p);
+      for (const e of pipeline.exporters)
+        expect(Object.keys({ ...collector.exporters, ...collector.connectors }), `${name} exporter ${e}`).toContain(e);
     }
     // Every defined component is used; the connector leaves a traces pipeline and enters a metrics one.
     const used = Object.values(pipelines).flatMap((p) => [...p.receivers, ...(p.processors ?? []), ...p.exporters]);
-    for (const name of [...Object.keys(collector.receivers), ...Object.keys(collector.processors), ...Object.keys(collector.exporters)]) {
+    for (const name of [
+      ...Object.keys(collector.receivers),
+      ...Object.keys(collector.processors),
+      ...Object.keys(collector.exporters),
+    ]) {
       expect(used, `${name} is defined but unused`).toContain(name);
     }
-    const into = Object.entries(pipelines).filter(([, p]) => p.exporters.includes('span_metrics')).map(([n]) => n.split('/')[0]);
-    const outOf = Object.entries(pipelines).filter(([, p]) => p.receivers.includes('span_metrics')).map(([n]) => n.split('/')[0]);
+    const into = Object.entries(pipelines)
+      .filter(([, p]) => p.exporters.includes('span_metrics'))
+      .map(([n]) => n.split('/')[0]);
+    const outOf = Object.entries(pipelines)
+      .filter(([, p]) => p.receivers.includes('span_metrics'))
+      .map(([n]) => n.split('/')[0]);
     expect(into).toEqual(['traces']);
     expect(outOf).toEqual(['metrics']);
   });
 
   it('uses the component names current in 2026, and binds receivers for containers', () => {
-    const names = [...Object.keys(collector.exporters), ...Object.keys(collector.connectors)].map((n) => n.split('/')[0]);
+    const names = [...Object.keys(collector.exporters), ...Object.keys(collector.connectors)].map(
+      (n) => n.split('/')[0],
+    );
     for (const deprecated of ['otlp', 'otlphttp', 'spanmetrics']) expect(names).not.toContain(deprecated);
     expect(names).toEqual(expect.arrayContaining(['otlp_grpc', 'span_metrics', 'prometheus']));
-    for (const protocol of Object.values(collector.receivers.otlp!.protocols)) expect(protocol.endpoint).toMatch(/^0\.0\.0\.0:/);
+    for (const protocol of Object.values(collector.receivers.otlp!.protocols))
+      expect(protocol.endpoint).toMatch(/^0\.0\.0\.0:/);
     const jaeger = collector.exporters['otlp_grpc/jaeger'] as { endpoint: string };
     const tempo = collector.exporters['otlp_grpc/tempo'] as { endpoint: string };
     expect([jaeger.endpoint, tempo.endpoint]).toEqual(['jaeger:4317', 'tempo:4317']);
   });
 
   it('derives span metrics by the attribute names the package emits', () => {
-    expect(collector.connectors.span_metrics!.dimensions.map((d) => d.name)).toEqual([ATTR_CLOSE_CLASSIFICATION, ATTR_LIFECYCLE_KIND]);
+    expect(collector.connectors.span_metrics!.dimensions.map((d) => d.name)).toEqual([
+      ATTR_CLOSE_CLASSIFICATION,
+      ATTR_LIFECYCLE_KIND,
+    ]);
   });
 
   it('tail-samples every lifecycle trace and every run trace that did not end in success', () => {
-    const policies = (collector.processors.tail_sampling as { policies: Array<{ type: string; string_attribute?: { key: string; values: string[] } }> }).policies;
-    const byKey = Object.fromEntries(policies.filter((p) => p.string_attribute).map((p) => [p.string_attribute!.key, p.string_attribute!.values]));
+    const policies = (
+      collector.processors.tail_sampling as {
+        policies: Array<{ type: string; string_attribute?: { key: string; values: string[] } }>;
+      }
+    ).policies;
+    const byKey = Object.fromEntries(
+      policies.filter((p) => p.string_attribute).map((p) => [p.string_attribute!.key, p.string_attribute!.values]),
+    );
     expect(byKey[ATTR_ACTION_ID]).toEqual(['.+']);
     expect(byKey[ATTR_CLOSE_CLASSIFICATION]).toEqual(CLOSE_CLASSIFICATIONS.filter((c) => c !== 'success'));
     expect(pipelines.traces!.processors).toEqual(['tail_sampling', 'filter/no-lifecycle-evidence', 'batch']);
@@ -111,17 +134,23 @@ describe('examples/stack', () => {
     const prom = load('examples/stack/prometheus.yml') as { rule_files: string[] };
     const mounted = compose.services.prometheus!.volumes!.map((v) => v.split(':')[1]);
     for (const file of prom.rule_files) expect(mounted).toContain(file);
-    const out = execFileSync('promtool', ['check', 'config', '--syntax-only', join(STACK, 'prometheus.yml')], { encoding: 'utf8' });
+    const out = execFileSync('promtool', ['check', 'config', '--syntax-only', join(STACK, 'prometheus.yml')], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('SUCCESS');
   });
 
   it('has a dashboard whose queries use the metric names the package and the rules produce', () => {
-    const dashboard = JSON.parse(readFileSync(join(STACK, 'grafana', 'dashboards', 'session-lifecycle.json'), 'utf8')) as {
+    const dashboard = JSON.parse(
+      readFileSync(join(STACK, 'grafana', 'dashboards', 'session-lifecycle.json'), 'utf8'),
+    ) as {
       panels: Array<{ title: string; datasource: { uid: string }; targets: Array<{ expr: string }> }>;
     };
-    const datasources = (load('examples/stack/grafana/provisioning/datasources/datasources.yaml') as { datasources: Array<{ uid: string }> }).datasources.map(
-      (d) => d.uid,
-    );
+    const datasources = (
+      load('examples/stack/grafana/provisioning/datasources/datasources.yaml') as {
+        datasources: Array<{ uid: string }>;
+      }
+    ).datasources.map((d) => d.uid);
     const prom = (name: string, suffix: string) => name.replaceAll('.', '_') + suffix;
     const rules = readFileSync(join(ROOT, 'alerts', 'session-lifecycle.rules.yml'), 'utf8');
     const recorded = [...rules.matchAll(/record: (\S+)/g)].map((m) => m[1]!);
@@ -133,12 +162,19 @@ describe('examples/stack', () => {
       ...recorded,
     ]);
     const titles = dashboard.panels.map((p) => p.title);
-    expect(titles).toEqual(expect.arrayContaining(['Run closes by classification', 'Share of closes with no known cause (alert threshold 5%)']));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Run closes by classification',
+        'Share of closes with no known cause (alert threshold 5%)',
+      ]),
+    );
     for (const panel of dashboard.panels) {
       expect(datasources).toContain(panel.datasource.uid);
       for (const target of panel.targets) {
         const bare = target.expr.replace(/\{[^}]*\}/g, '').replace(/\bby \([^)]*\)/g, '');
-        const metrics = [...bare.matchAll(/\b(session_host[a-z0-9_:]*|traces_span_metrics_[a-z_]+)\b/g)].map((m) => m[1]!);
+        const metrics = [...bare.matchAll(/\b(session_host[a-z0-9_:]*|traces_span_metrics_[a-z_]+)\b/g)].map(
+          (m) => m[1]!,
+        );
         expect(metrics.length, panel.title).toBeGreaterThan(0);
         for (const metric of metrics) expect(known, `${panel.title}: ${metric}`).toContain(metric);
       }

@@ -98,7 +98,9 @@ describe('OpenTelemetry instrumentation conventions', () => {
     const diag = captureDiag();
     try {
       const h = setup({ maxClosedRunSpansPerAction: -3, maxScopeKeysPerAction: 1.5, actionHook: 'no' as never });
-      expect(diag.lines.filter((l) => /maxClosedRunSpansPerAction|maxScopeKeysPerAction|actionHook/.test(l))).toHaveLength(3);
+      expect(
+        diag.lines.filter((l) => /maxClosedRunSpansPerAction|maxScopeKeysPerAction|actionHook/.test(l)),
+      ).toHaveLength(3);
       const runs = Array.from({ length: 3 }, (_, i) => h.lifecycle.trackRun({ runId: `c${i}`, scope: '/tmp/c' }));
       h.lifecycle.action('instance_dispose', () => h.lifecycle.closeScope('/tmp/c'));
       for (const run of runs) run.end();
@@ -139,7 +141,10 @@ describe('LifecycleSampler', () => {
       [{}, 'ParentBased{root=AlwaysOnSampler'],
       [{ OTEL_TRACES_SAMPLER: 'always_off' }, 'AlwaysOffSampler'],
       [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, 'TraceIdRatioBased{0.25}'],
-      [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, 'ParentBased{root=TraceIdRatioBased{0.1}'],
+      [
+        { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+        'ParentBased{root=TraceIdRatioBased{0.1}',
+      ],
       [{ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, 'ParentBased{root=AlwaysOffSampler'],
       [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7' }, 'TraceIdRatioBased{1}'],
     ];

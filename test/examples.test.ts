@@ -48,21 +48,37 @@ function compileInConsumer(entry: string): string {
       files: [`examples-src/${entry}`],
     }),
   );
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.examples.json'], {
-    cwd: HOST_CWD,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.examples.json'],
+    {
+      cwd: HOST_CWD,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   return `${tsc.stdout}${tsc.stderr}`.trim();
 }
 
 /** Starts the example, starts a run, reloads its scope from a caller's trace, stops the example. */
 async function exercise(args: string[], env: Record<string, string>) {
   receiver = await startReceiver();
-  app = startService(HOST_RUNTIME, args, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'example-host', ...env }, HOST_CWD);
+  app = startService(
+    HOST_RUNTIME,
+    args,
+    { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'example-host', ...env },
+    HOST_CWD,
+  );
   const { url } = JSON.parse(await app.waitForLine((line) => line.startsWith('{'), 30_000)) as { url: string };
-  const run = (await httpJson('POST', `${url}/runs?dir=/srv/project-a`)).json as { runId: string; traceId: string; spanId: string };
-  const reload = await fetch(`${url}/reload?dir=/srv/project-a`, { method: 'POST', headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } });
+  const run = (await httpJson('POST', `${url}/runs?dir=/srv/project-a`)).json as {
+    runId: string;
+    traceId: string;
+    spanId: string;
+  };
+  const reload = await fetch(`${url}/reload?dir=/srv/project-a`, {
+    method: 'POST',
+    headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
+  });
   expect(await reload.json()).toEqual({ closed: 1 });
   const stopped = await app.stop();
   app = undefined;
@@ -88,24 +104,35 @@ describe('example: the package set-up entry (startTelemetry)', () => {
     expect(stopped.signal).toBe('SIGTERM');
   });
 
-  it.runIf(!inCheckout && example === 'setup')('compiles against the installed SDK line and runs there', async () => {
-    expect(compileInConsumer('with-setup.ts')).toBe('');
-    const { action, stopped } = await exercise(['examples-out/with-setup.js'], {});
-    expect(action.parentSpanId).toBe(CALLER_SPAN);
-    expect(stopped.signal).toBe('SIGTERM');
-  }, 120_000);
+  it.runIf(!inCheckout && example === 'setup')(
+    'compiles against the installed SDK line and runs there',
+    async () => {
+      expect(compileInConsumer('with-setup.ts')).toBe('');
+      const { action, stopped } = await exercise(['examples-out/with-setup.js'], {});
+      expect(action.parentSpanId).toBe(CALLER_SPAN);
+      expect(stopped.signal).toBe('SIGTERM');
+    },
+    120_000,
+  );
 });
 
 describe('example: NodeSDK with the instrumentation beside instrumentation-http', () => {
-  it.runIf(!inCheckout && example === 'node-sdk')('compiles against the installed SDK line; the reload is a child of the HTTP server span', async () => {
-    expect(compileInConsumer('with-node-sdk.ts')).toBe('');
-    const { spans, action, stopped } = await exercise(['--import', './examples-out/node-sdk-telemetry.js', 'examples-out/with-node-sdk.js'], {
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-    });
-    const server = spans.find((s) => s.traceId === CALLER_TRACE && s.parentSpanId === CALLER_SPAN);
-    expect(server?.scope.name).toBe('@opentelemetry/instrumentation-http');
-    expect(action.parentSpanId).toBe(server!.spanId);
-    expect(stopped.code).toBe(0);
-  }, 120_000);
+  it.runIf(!inCheckout && example === 'node-sdk')(
+    'compiles against the installed SDK line; the reload is a child of the HTTP server span',
+    async () => {
+      expect(compileInConsumer('with-node-sdk.ts')).toBe('');
+      const { spans, action, stopped } = await exercise(
+        ['--import', './examples-out/node-sdk-telemetry.js', 'examples-out/with-node-sdk.js'],
+        {
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'none',
+        },
+      );
+      const server = spans.find((s) => s.traceId === CALLER_TRACE && s.parentSpanId === CALLER_SPAN);
+      expect(server?.scope.name).toBe('@opentelemetry/instrumentation-http');
+      expect(action.parentSpanId).toBe(server!.spanId);
+      expect(stopped.code).toBe(0);
+    },
+    120_000,
+  );
 });

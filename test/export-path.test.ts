@@ -25,20 +25,30 @@ describe('shutdown with a full span queue', () => {
   it('delivers every span, and resolves only after they arrived', async () => {
     receiver = await startReceiver();
     let arrivedWhenResolved = -1;
-    const result = await host({ MODE: 'burst', SPANS: String(FULL_QUEUE_BURST), OTEL_BSP_SCHEDULE_DELAY: '60000' }, (line) => {
-      if (line.startsWith('shut down')) arrivedWhenResolved = receiver!.spans().length;
-    });
+    const result = await host(
+      { MODE: 'burst', SPANS: String(FULL_QUEUE_BURST), OTEL_BSP_SCHEDULE_DELAY: '60000' },
+      (line) => {
+        if (line.startsWith('shut down')) arrivedWhenResolved = receiver!.spans().length;
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     // Nothing was dropped on the way in: the queue held all it was given.
     expect(result.stdout).toContain('shut down {"before":{"queueFull":0,"exportFailed":0}}');
     expect(arrivedWhenResolved).toBe(FULL_QUEUE_BURST);
     expect(receiver.spans()).toHaveLength(FULL_QUEUE_BURST);
-    expect(result.stdout + result.stderr).not.toMatch(/spans dropped|could not be exported|did not flush|export at shutdown failed/);
+    expect(result.stdout + result.stderr).not.toMatch(
+      /spans dropped|could not be exported|did not flush|export at shutdown failed/,
+    );
   });
 
   it("the SDK's own processor and exporter, same queue: spans lost at shutdown", async () => {
     receiver = await startReceiver();
-    const result = await host({ MODE: 'burst', PLAIN: '1', SPANS: String(FULL_QUEUE_BURST), OTEL_BSP_SCHEDULE_DELAY: '60000' });
+    const result = await host({
+      MODE: 'burst',
+      PLAIN: '1',
+      SPANS: String(FULL_QUEUE_BURST),
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+    });
     expect(result.stdout).toContain('shutdown rejected: Concurrent export limit reached');
     expect(receiver.spans().length).toBeLessThan(FULL_QUEUE_BURST);
   });
@@ -62,7 +72,9 @@ describe('an endpoint that fails: one export in flight at a time outside shutdow
     expect(result.code, result.stderr).toBe(0);
     expect(traceRequests).toBeGreaterThan(3);
     expect(beforeShutdown).toBe(1);
-    const dropped = JSON.parse(/rounds done (\{.*\})/.exec(result.stdout)![1]!) as { dropped: { exportFailed: number } };
+    const dropped = JSON.parse(/rounds done (\{.*\})/.exec(result.stdout)![1]!) as {
+      dropped: { exportFailed: number };
+    };
     expect(dropped.dropped.exportFailed).toBeGreaterThan(0);
   });
 

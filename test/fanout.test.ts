@@ -68,7 +68,9 @@ describe('a dispose-all fan-out is one root with a linked child per run', () => 
     const rootId = root.attributes['session_host.lifecycle.action.id'];
     expect(seenIds).toEqual([rootId, rootId, rootId, rootId]);
     expect(root.attributes['session_host.lifecycle.runs_interrupted']).toBe(12);
-    expect(new Set(root.attributes['session_host.lifecycle.scope_keys'] as string[])).toEqual(new Set(dirs.map(expectedKey)));
+    expect(new Set(root.attributes['session_host.lifecycle.scope_keys'] as string[])).toEqual(
+      new Set(dirs.map(expectedKey)),
+    );
     const children = h.named('run closed');
     expect(children).toHaveLength(12);
     for (const child of children) {
@@ -103,7 +105,9 @@ describe('fan-out cap', () => {
     for (let i = 0; i < 8; i++) {
       const run = h.runSpan(`cap-${i}`);
       expect(run.attributes['session_host.close.classification']).toBe('local_instance_dispose');
-      expect(run.attributes['session_host.lifecycle.action.id']).toBe(root.attributes['session_host.lifecycle.action.id']);
+      expect(run.attributes['session_host.lifecycle.action.id']).toBe(
+        root.attributes['session_host.lifecycle.action.id'],
+      );
       expect(linkTargets(run)).toEqual([idOf(root)]);
     }
   });

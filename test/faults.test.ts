@@ -16,10 +16,26 @@ afterEach(async () => {
 });
 
 const FAULTS: Array<[string, () => Promise<string>, RegExp]> = [
-  ['answers 500', async () => (receiver = await startReceiver(() => 500)).url, /spans could not be exported|export at shutdown failed/],
-  ['hangs', async () => (receiver = await startReceiver(() => 'hang')).url, /did not flush within the exporter timeout|spans could not be exported/],
-  ['resets connections', async () => (receiver = await startReceiver(() => 'reset')).url, /spans could not be exported|export at shutdown failed/],
-  ['is absent', async () => `http://127.0.0.1:${await freePort()}`, /spans could not be exported|export at shutdown failed/],
+  [
+    'answers 500',
+    async () => (receiver = await startReceiver(() => 500)).url,
+    /spans could not be exported|export at shutdown failed/,
+  ],
+  [
+    'hangs',
+    async () => (receiver = await startReceiver(() => 'hang')).url,
+    /did not flush within the exporter timeout|spans could not be exported/,
+  ],
+  [
+    'resets connections',
+    async () => (receiver = await startReceiver(() => 'reset')).url,
+    /spans could not be exported|export at shutdown failed/,
+  ],
+  [
+    'is absent',
+    async () => `http://127.0.0.1:${await freePort()}`,
+    /spans could not be exported|export at shutdown failed/,
+  ],
 ];
 
 describe('an OTLP endpoint that fails', () => {
@@ -64,10 +80,15 @@ describe('an OTLP endpoint that fails', () => {
       LATER_CALLS: '1',
     });
     expect(host.code).toBe(0);
-    const metrics = receiver.raw.filter((r) => r.path === '/v1/metrics').map((r) => r.body.toString('utf8')).join('\n');
+    const metrics = receiver.raw
+      .filter((r) => r.path === '/v1/metrics')
+      .map((r) => r.body.toString('utf8'))
+      .join('\n');
     expect(metrics).toContain('"otel.sdk.processor.span.processed"');
     expect(metrics).toContain('{"key":"error.type","value":{"stringValue":"queue_full"}}');
-    const match = /(\d+) spans dropped because the span queue \(2048\) was full \((\d+) in all\)/.exec(host.stdout + host.stderr);
+    const match = /(\d+) spans dropped because the span queue \(2048\) was full \((\d+) in all\)/.exec(
+      host.stdout + host.stderr,
+    );
     expect(match, host.stderr).not.toBeNull();
     const arrived = receiver.spans().length;
     // 10,000 runs + 1,000 closed-run spans + the action + 2,000 later runs ended.

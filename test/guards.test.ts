@@ -77,10 +77,20 @@ describe('nothing retained, nothing thrown into the host', () => {
     const diag = captureDiag();
     try {
       const h = setup();
-      for (const kind of ['Instance Reload', '', 'x'.repeat(41), '9lives', `reload ${DIR_A}`, 'instance_dispse', 'instance_dispse']) {
+      for (const kind of [
+        'Instance Reload',
+        '',
+        'x'.repeat(41),
+        '9lives',
+        `reload ${DIR_A}`,
+        'instance_dispse',
+        'instance_dispse',
+      ]) {
         expect(h.lifecycle.action(kind, () => 'ran')).toBe('ran');
       }
-      expect(h.actionSpans().map((s) => s.attributes['session_host.lifecycle.kind'])).toEqual(Array(7).fill('unknown_kind'));
+      expect(h.actionSpans().map((s) => s.attributes['session_host.lifecycle.kind'])).toEqual(
+        Array(7).fill('unknown_kind'),
+      );
       const errors = diag.lines.filter((l) => l.includes('undeclared lifecycle kind'));
       // One per distinct value; values that are not tokens are named by type and length only.
       expect(errors).toHaveLength(6);
@@ -149,7 +159,7 @@ describe('nothing retained, nothing thrown into the host', () => {
     expect(h.actionSpans()).toHaveLength(1);
   });
 
-  it('makes the run span of a run started inside a host span that span\'s child', () => {
+  it("makes the run span of a run started inside a host span that span's child", () => {
     const h = setup();
     const tracer = h.provider.getTracer('host');
     tracer.startActiveSpan('POST /runs', (request) => {

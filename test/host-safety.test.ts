@@ -51,7 +51,7 @@ describe('one abort listener per AbortSignal', () => {
     }
   });
 
-  it('a run on AbortSignal.any() ended inside the source signal\'s own listener still records its close', async () => {
+  it("a run on AbortSignal.any() ended inside the source signal's own listener still records its close", async () => {
     const h = setup();
     const source = new AbortController();
     const composed = AbortSignal.any([source.signal]);
@@ -71,9 +71,9 @@ describe('wrapping is exact', () => {
     const store = { reload() {}, dispose() {} };
     Object.defineProperty(store, 'dispose', { value: store.dispose, writable: false, configurable: false });
     const before = store.reload;
-    expect(() => h.lifecycle.instrumentStore(store, { reload: 'instance_reload', dispose: 'instance_dispose' })).toThrow(
-      /cannot wrap dispose/,
-    );
+    expect(() =>
+      h.lifecycle.instrumentStore(store, { reload: 'instance_reload', dispose: 'instance_dispose' }),
+    ).toThrow(/cannot wrap dispose/);
     expect(store.reload).toBe(before);
   });
 
@@ -127,7 +127,7 @@ describe('wrapping is exact', () => {
 });
 
 describe('promises pass through untouched', () => {
-  it('returns the same promise, calls a lazy thenable\'s then exactly once (the host\'s), adds no unhandled rejection', async () => {
+  it("returns the same promise, calls a lazy thenable's then exactly once (the host's), adds no unhandled rejection", async () => {
     const h = setup();
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -199,7 +199,7 @@ describe('hostile values are ignored, not thrown', () => {
 });
 
 describe('providers', () => {
-  it('a provider swapped during an open action: its run closed children go to the action span\'s provider', () => {
+  it("a provider swapped during an open action: its run closed children go to the action span's provider", () => {
     const h = setup();
     const other = new InMemorySpanExporter();
     const controller = new AbortController();

@@ -19,20 +19,23 @@ import { captureDiag, setup } from './utils/harness.js';
 const MIB = 'a/'.repeat(512 * 1024);
 const cyclic: Record<string, unknown> = { name: 'cyclic' };
 cyclic.self = cyclic;
-const throwingGetters = new Proxy({}, {
-  get() {
-    throw new Error('get trap at /home/hostile');
+const throwingGetters = new Proxy(
+  {},
+  {
+    get() {
+      throw new Error('get trap at /home/hostile');
+    },
+    has() {
+      throw new Error('has trap');
+    },
+    ownKeys() {
+      throw new Error('ownKeys trap');
+    },
+    getOwnPropertyDescriptor() {
+      throw new Error('descriptor trap');
+    },
   },
-  has() {
-    throw new Error('has trap');
-  },
-  ownKeys() {
-    throw new Error('ownKeys trap');
-  },
-  getOwnPropertyDescriptor() {
-    throw new Error('descriptor trap');
-  },
-});
+);
 const HOSTILE: unknown[] = [
   undefined,
   null,
@@ -80,11 +83,23 @@ describe('hostile input never escapes into the host', () => {
   it('constructor, setConfig and the provider setters take anything', () => {
     withDiag(() => {
       for (const value of HOSTILE) {
-        const lifecycle = safely('constructor', () => new SessionLifecycleInstrumentation(value as never)) as SessionLifecycleInstrumentation;
+        const lifecycle = safely(
+          'constructor',
+          () => new SessionLifecycleInstrumentation(value as never),
+        ) as SessionLifecycleInstrumentation;
         safely('setConfig', () => lifecycle.setConfig(value as never));
         safely('setTracerProvider', () => lifecycle.setTracerProvider(value as never));
         safely('setMeterProvider', () => lifecycle.setMeterProvider(value as never));
-        for (const key of ['maxClosedRunSpansPerAction', 'maxScopeKeysPerAction', 'recentCloses', 'interruptGraceMs', 'maxRunAgeMs', 'actionHook', 'runCloseHook', 'enabled']) {
+        for (const key of [
+          'maxClosedRunSpansPerAction',
+          'maxScopeKeysPerAction',
+          'recentCloses',
+          'interruptGraceMs',
+          'maxRunAgeMs',
+          'actionHook',
+          'runCloseHook',
+          'enabled',
+        ]) {
           safely(`config.${key}`, () => new SessionLifecycleInstrumentation({ [key]: value } as never).snapshot());
         }
       }
@@ -99,12 +114,23 @@ describe('hostile input never escapes into the host', () => {
         expect(safely('action(kind)', () => lifecycle.action(value as never, () => 'ran'))).toBe('ran');
         // A function in the options position is the documented (kind, fn) overload.
         const expected = typeof value === 'function' ? 'fn' : 'ran';
-        expect(safely('action(options)', () => lifecycle.action('instance_reload', value as never, () => 'ran'))).toBe(expected);
-        expect(safely('action(scopes)', () => lifecycle.action('instance_reload', { scopes: value as never }, () => 'ran'))).toBe('ran');
+        expect(safely('action(options)', () => lifecycle.action('instance_reload', value as never, () => 'ran'))).toBe(
+          expected,
+        );
+        expect(
+          safely('action(scopes)', () => lifecycle.action('instance_reload', { scopes: value as never }, () => 'ran')),
+        ).toBe('ran');
         const runs = [
           safely('trackRun(options)', () => lifecycle.trackRun(value as never)),
           safely('trackRun(fields)', () =>
-            lifecycle.trackRun({ runId: value, sessionId: value, scope: value, signal: value, span: value, endSpan: value } as never),
+            lifecycle.trackRun({
+              runId: value,
+              sessionId: value,
+              scope: value,
+              signal: value,
+              span: value,
+              endSpan: value,
+            } as never),
           ),
           safely('trackRun(scope)', () => lifecycle.trackRun({ runId: 'r', scope: value as never })),
         ] as ReturnType<typeof lifecycle.trackRun>[];
@@ -137,13 +163,17 @@ describe('hostile input never escapes into the host', () => {
     withDiag(() => {
       const { lifecycle } = setup();
       fc.assert(
-        fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true }), fc.anything(), (a, b) => {
-          const run = lifecycle.trackRun({ runId: a, sessionId: b, scope: a, signal: b } as never);
-          lifecycle.action(a as never, { scopes: b } as never, () => run.interrupted(a as never));
-          run.recordError(b);
-          run.end({ outcome: a, error: b } as never);
-          lifecycle.closeScope(a as never);
-        }),
+        fc.property(
+          fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true }),
+          fc.anything(),
+          (a, b) => {
+            const run = lifecycle.trackRun({ runId: a, sessionId: b, scope: a, signal: b } as never);
+            lifecycle.action(a as never, { scopes: b } as never, () => run.interrupted(a as never));
+            run.recordError(b);
+            run.end({ outcome: a, error: b } as never);
+            lifecycle.closeScope(a as never);
+          },
+        ),
         { seed: 20261124, numRuns: 300 },
       );
       expect(lifecycle.stateCounts().runsInFlight).toBe(0);
@@ -175,17 +205,19 @@ describe('hostile input never escapes into the host', () => {
       });
       lifecycle.setTracerProvider(provider);
       const controller = new AbortController();
-      const run = safely('trackRun', () => lifecycle.trackRun({ runId: 'r', scope: '/tmp/t', signal: controller.signal })) as ReturnType<
-        typeof lifecycle.trackRun
-      >;
-      const hostSpan = safely('trackRun(host span)', () => lifecycle.trackRun({ runId: 'h', scope: '/tmp/t', span: throwingSpan })) as ReturnType<
-        typeof lifecycle.trackRun
-      >;
-      expect(await lifecycle.action('instance_dispose_all', { scopes: ['/tmp/t'] }, async () => {
-        controller.abort();
-        hostSpan.interrupted();
-        return 'disposed';
-      })).toBe('disposed');
+      const run = safely('trackRun', () =>
+        lifecycle.trackRun({ runId: 'r', scope: '/tmp/t', signal: controller.signal }),
+      ) as ReturnType<typeof lifecycle.trackRun>;
+      const hostSpan = safely('trackRun(host span)', () =>
+        lifecycle.trackRun({ runId: 'h', scope: '/tmp/t', span: throwingSpan }),
+      ) as ReturnType<typeof lifecycle.trackRun>;
+      expect(
+        await lifecycle.action('instance_dispose_all', { scopes: ['/tmp/t'] }, async () => {
+          controller.abort();
+          hostSpan.interrupted();
+          return 'disposed';
+        }),
+      ).toBe('disposed');
       safely('end', () => run.end({ outcome: 'error', error: new Error('x') }));
       safely('end', () => hostSpan.end());
       expect(lifecycle.stateCounts()).toEqual({ activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 });
@@ -203,7 +235,9 @@ describe('hostile input never escapes into the host', () => {
       if (typeof value === 'function') continue;
       expect(() => lifecycle.action('instance_reload', value as never)).toThrow(TypeError);
       expect(() => new LifecycleSampler(value as never)).toThrow(TypeError);
-      expect(() => lifecycle.instrumentStore(value as never, { reload: 'instance_reload' } as never)).toThrow(TypeError);
+      expect(() => lifecycle.instrumentStore(value as never, { reload: 'instance_reload' } as never)).toThrow(
+        TypeError,
+      );
       expect(() => lifecycle.instrumentStore({ reload() {} }, value as never)).toSatisfy((fn: () => unknown) => {
         try {
           fn();

@@ -44,7 +44,12 @@ describe('no user content leaves the process', () => {
       expect(metrics.length).toBeGreaterThan(0);
       const wire = Buffer.concat([...traces, ...metrics].map((r) => r.body)).toString('latin1');
       // Controls: the evidence is there, and the diag logger did write.
-      for (const present of ['session_host.close.classification', 'unknown_scope_close', 'local_instance_dispose', 'session_host.run.closes']) {
+      for (const present of [
+        'session_host.close.classification',
+        'unknown_scope_close',
+        'local_instance_dispose',
+        'session_host.run.closes',
+      ]) {
         expect(wire).toContain(present);
       }
       expect(host.stdout).toContain('SNAPSHOT {"schema_version":1');
@@ -60,7 +65,8 @@ describe('no user content leaves the process', () => {
       // Span names and attribute values, decoded, carry only bounded tokens and keys.
       for (const span of receiver.spans()) {
         for (const value of Object.values(span.attributes)) {
-          for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') expect(v).toMatch(/^[A-Za-z0-9_.:\-]{0,128}$/);
+          for (const v of Array.isArray(value) ? value : [value])
+            if (typeof v === 'string') expect(v).toMatch(/^[A-Za-z0-9_.:-]{0,128}$/);
         }
       }
     });

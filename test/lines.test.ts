@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { detectLine, installArgs, installCommand, missingPackageError, unsupportedRuntime } from '../src/sdk/lines.js';
 import { ROOT } from './utils/processes.js';
 
-const installLine = (name: string): string => execFileSync(process.execPath, ['tools/install-line.mjs', name], { cwd: ROOT, encoding: 'utf8' }).trim();
+const installLine = (name: string): string =>
+  execFileSync(process.execPath, ['tools/install-line.mjs', name], { cwd: ROOT, encoding: 'utf8' }).trim();
 
 describe('SDK lines', () => {
   it('take the line from the installed @opentelemetry/api: 1.9 is SDK 2, 1.10 and later SDK 3', () => {
@@ -26,7 +27,9 @@ describe('SDK lines', () => {
 
   it('name the exact install command of the host line for a missing package', () => {
     const sdk3 = missingPackageError(detectLine('1.10.0', '24.0.0'), 'trace', new Error('x')).message;
-    expect(sdk3).toContain('needs @opentelemetry/sdk-trace (OpenTelemetry JS SDK 3, the line of the installed @opentelemetry/api 1.10.0)');
+    expect(sdk3).toContain(
+      'needs @opentelemetry/sdk-trace (OpenTelemetry JS SDK 3, the line of the installed @opentelemetry/api 1.10.0)',
+    );
     expect(sdk3).toContain(`Install it with: ${installCommand(3)}`);
     const sdk2 = missingPackageError(detectLine('1.9.0', '20.0.0'), 'contextAsyncHooks', new Error('x')).message;
     expect(sdk2).toContain(`needs @opentelemetry/context-async-hooks`);
@@ -42,7 +45,11 @@ describe('SDK lines', () => {
   it('install guide: each set-up line is the package plus the packages the error names', () => {
     expect(installLine('sdk2-setup')).toBe(`npm install otel-session-lifecycle ${installArgs(2).join(' ')}`);
     expect(installLine('sdk3-setup')).toBe(`npm install otel-session-lifecycle ${installArgs(3).join(' ')}`);
-    expect(installLine('sdk2-node-sdk')).toMatch(/^npm install otel-session-lifecycle @opentelemetry\/api@~1\.9\.0 .*sdk-node@\^0\.223\.0/);
-    expect(installLine('sdk3-node-sdk')).toMatch(/^npm install otel-session-lifecycle @opentelemetry\/api@\^1\.10\.0 .*sdk-node@\^0\.301\.0/);
+    expect(installLine('sdk2-node-sdk')).toMatch(
+      /^npm install otel-session-lifecycle @opentelemetry\/api@~1\.9\.0 .*sdk-node@\^0\.223\.0/,
+    );
+    expect(installLine('sdk3-node-sdk')).toMatch(
+      /^npm install otel-session-lifecycle @opentelemetry\/api@\^1\.10\.0 .*sdk-node@\^0\.301\.0/,
+    );
   });
 });

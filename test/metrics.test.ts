@@ -1,4 +1,10 @@
-import { AggregationTemporality, MeterProvider, MetricReader, type HistogramMetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type HistogramMetricData,
+  type SumMetricData,
+} from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { hostRun, setup } from './utils/harness.js';
 
@@ -15,7 +21,10 @@ async function scenario() {
   const meterProvider = new MeterProvider({ readers: [reader] });
   const h = setup();
   h.lifecycle.setMeterProvider(meterProvider);
-  const reloads = [hostRun(h.lifecycle, '/home/frank/a', 'ra1', 'sess-secret'), hostRun(h.lifecycle, '/home/frank/a', 'ra2')];
+  const reloads = [
+    hostRun(h.lifecycle, '/home/frank/a', 'ra1', 'sess-secret'),
+    hostRun(h.lifecycle, '/home/frank/a', 'ra2'),
+  ];
   await h.lifecycle.action('instance_reload', async () => {
     for (const r of reloads) r.controller.abort();
     await Promise.all(reloads.map((r) => r.ended));
@@ -46,8 +55,16 @@ describe('metrics', () => {
     const points = closes.dataPoints.map((p) => ({ ...p.attributes, value: p.value }));
     expect(points).toEqual(
       expect.arrayContaining([
-        { 'session_host.close.classification': 'local_instance_reload', 'session_host.lifecycle.kind': 'instance_reload', value: 2 },
-        { 'session_host.close.classification': 'local_instance_dispose', 'session_host.lifecycle.kind': 'instance_dispose_all', value: 3 },
+        {
+          'session_host.close.classification': 'local_instance_reload',
+          'session_host.lifecycle.kind': 'instance_reload',
+          value: 2,
+        },
+        {
+          'session_host.close.classification': 'local_instance_dispose',
+          'session_host.lifecycle.kind': 'instance_dispose_all',
+          value: 3,
+        },
         { 'session_host.close.classification': 'unknown_scope_close', value: 1 },
         { 'session_host.close.classification': 'success', value: 1 },
         { 'session_host.close.classification': 'error', value: 1 },
@@ -58,7 +75,10 @@ describe('metrics', () => {
 
   it('counts actions by kind and outcome, and records fan-out and duration', async () => {
     const { byName } = await scenario();
-    const actions = (byName('session_host.lifecycle.actions') as SumMetricData).dataPoints.map((p) => ({ ...p.attributes, value: p.value }));
+    const actions = (byName('session_host.lifecycle.actions') as SumMetricData).dataPoints.map((p) => ({
+      ...p.attributes,
+      value: p.value,
+    }));
     expect(actions).toEqual(
       expect.arrayContaining([
         { 'session_host.lifecycle.kind': 'instance_reload', 'session_host.lifecycle.outcome': 'ok', value: 1 },
@@ -68,7 +88,9 @@ describe('metrics', () => {
     );
     const fanout = byName('session_host.lifecycle.fanout') as HistogramMetricData;
     expect(fanout.descriptor.unit).toBe('{run}');
-    const fanoutByKind = Object.fromEntries(fanout.dataPoints.map((p) => [p.attributes['session_host.lifecycle.kind'], p.value.sum]));
+    const fanoutByKind = Object.fromEntries(
+      fanout.dataPoints.map((p) => [p.attributes['session_host.lifecycle.kind'], p.value.sum]),
+    );
     expect(fanoutByKind).toEqual({ instance_reload: 2, instance_dispose_all: 3, idle_eviction: 0 });
     const duration = byName('session_host.lifecycle.duration') as HistogramMetricData;
     expect(duration.descriptor.unit).toBe('s');
@@ -78,7 +100,11 @@ describe('metrics', () => {
 
   it('uses only the low-cardinality vocabulary as metric attributes', async () => {
     const { all } = await scenario();
-    const allowed = new Set(['session_host.close.classification', 'session_host.lifecycle.kind', 'session_host.lifecycle.outcome']);
+    const allowed = new Set([
+      'session_host.close.classification',
+      'session_host.lifecycle.kind',
+      'session_host.lifecycle.outcome',
+    ]);
     const keys = new Set(all.flatMap((m) => m.dataPoints.flatMap((p) => Object.keys(p.attributes))));
     expect([...keys].filter((k) => !allowed.has(k))).toEqual([]);
     expect(JSON.stringify(all)).not.toMatch(/frank|sess-secret|ra1|dir:/);

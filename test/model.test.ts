@@ -12,7 +12,13 @@ import { userCancel, type CloseClassification, type RunHandle } from '../src/ind
 import { idOf, linkTargets, setup } from './utils/harness.js';
 
 const SCOPES = ['/srv/a', '/srv/b', '/srv/c'];
-const KINDS = ['instance_reload', 'instance_dispose', 'instance_dispose_directory', 'instance_dispose_all', 'idle_eviction'] as const;
+const KINDS = [
+  'instance_reload',
+  'instance_dispose',
+  'instance_dispose_directory',
+  'instance_dispose_all',
+  'idle_eviction',
+] as const;
 type Kind = (typeof KINDS)[number];
 const OUTCOMES = ['completed', 'error', 'user_cancel'] as const;
 
@@ -32,15 +38,37 @@ type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('start' as const), scope: fc.nat(2) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('open' as const), kind: fc.constantFrom(...KINDS), scope: fc.nat(2), register: fc.boolean() }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('abortInAction' as const), action: fc.nat(5), scope: fc.nat(2) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('nestedInAction' as const), action: fc.nat(5), kind: fc.constantFrom(...KINDS), scope: fc.nat(2) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('open' as const),
+      kind: fc.constantFrom(...KINDS),
+      scope: fc.nat(2),
+      register: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ op: fc.constant('abortInAction' as const), action: fc.nat(5), scope: fc.nat(2) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('nestedInAction' as const),
+      action: fc.nat(5),
+      kind: fc.constantFrom(...KINDS),
+      scope: fc.nat(2),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('abortOutside' as const), run: fc.nat(20) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('abortInEnded' as const), action: fc.nat(5), run: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('userCancel' as const), run: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelReason' as const), run: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelThenEnd' as const), run: fc.nat(20) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('end' as const), run: fc.nat(20), outcome: fc.constantFrom(...OUTCOMES) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('end' as const), run: fc.nat(20), outcome: fc.constantFrom(...OUTCOMES) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('close' as const), action: fc.nat(5) }) },
   {
     weight: 1,
@@ -129,21 +157,32 @@ class Model {
   interrupt(run: ModelRun, context: number | undefined, userCancel = false): void {
     if (run.ended || run.interrupted) return;
     run.interrupted = true;
-    if (context !== undefined && this.actions[context]!.open) return this.commit(run, context, 'context');
+    if (context !== undefined && this.actions[context]!.open) {
+      this.commit(run, context, 'context');
+      return;
+    }
     run.provenance = 'none';
     if (userCancel) {
       run.userCancelWord = true;
       return;
     }
     const registered = this.registry[run.scope]!.at(-1);
-    if (registered !== undefined) return this.commit(run, registered, 'scope_registry');
+    if (registered !== undefined) {
+      this.commit(run, registered, 'scope_registry');
+      return;
+    }
     const last = this.lastClose[run.scope];
     if (last !== undefined && run.seq < last.closedAt) run.lateCandidate = last.action;
   }
   end(run: ModelRun, outcome: (typeof OUTCOMES)[number]): void {
     if (run.ended) return;
     run.ended = true;
-    if (run.action === undefined && run.lateCandidate !== undefined && !run.userCancelWord && outcome !== 'user_cancel') {
+    if (
+      run.action === undefined &&
+      run.lateCandidate !== undefined &&
+      !run.userCancelWord &&
+      outcome !== 'user_cancel'
+    ) {
       this.commit(run, run.lateCandidate, 'scope_registry', true);
     }
     if (run.action === undefined) {
@@ -182,11 +221,27 @@ async function execute(program: Step[]) {
   const startRun = (scope: number) => {
     const id = `run-${runs.length}`;
     const controller = new AbortController();
-    const handle = lifecycle.trackRun({ runId: id, sessionId: `s-${scope}`, scope: SCOPES[scope]!, signal: controller.signal });
+    const handle = lifecycle.trackRun({
+      runId: id,
+      sessionId: `s-${scope}`,
+      scope: SCOPES[scope]!,
+      signal: controller.signal,
+    });
     // A host ends an aborted run with the AbortError it caught, a moment later.
-    controller.signal.addEventListener('abort', () => queueMicrotask(() => handle.end({ outcome: 'error', error: controller.signal.reason })));
+    controller.signal.addEventListener('abort', () =>
+      queueMicrotask(() => handle.end({ outcome: 'error', error: controller.signal.reason })),
+    );
     runs.push({ controller, handle });
-    model.runs.push({ id, scope, seq: ++model.seq, aborted: false, interrupted: false, ended: false, late: false, userCancelWord: false });
+    model.runs.push({
+      id,
+      scope,
+      seq: ++model.seq,
+      aborted: false,
+      interrupted: false,
+      ended: false,
+      late: false,
+      userCancelWord: false,
+    });
   };
   /** Aborts every run of a scope, as a store closing that instance does, in the calling context. */
   const abortScope = (scope: number, context: number | undefined) => {
@@ -334,7 +389,9 @@ async function execute(program: Step[]) {
         const a = s.action % Math.max(1, actions.length);
         if (actions.length === 0 || !model.actions[a]!.open) break;
         model.register(a, s.scope);
-        const victims = [...model.runs.keys()].filter((i) => model.runs[i]!.scope === s.scope && !model.runs[i]!.aborted);
+        const victims = [...model.runs.keys()].filter(
+          (i) => model.runs[i]!.scope === s.scope && !model.runs[i]!.aborted,
+        );
         for (const i of victims) {
           const run = model.runs[i]!;
           run.aborted = true;
@@ -382,7 +439,9 @@ function check({ h, model, actions }: Awaited<ReturnType<typeof execute>>): void
     expect(root, `action ${a}`).toBeDefined();
     expect(root.name).toBe(`lifecycle ${action.kind}`);
     expect(root.parentSpanContext).toBeUndefined();
-    expect(root.attributes['session_host.lifecycle.runs_interrupted'], `action ${a} interrupted`).toBe(action.interrupted);
+    expect(root.attributes['session_host.lifecycle.runs_interrupted'], `action ${a} interrupted`).toBe(
+      action.interrupted,
+    );
   }
   // An action ends only after every call it joined: its children started before it ended.
   for (const child of h.named('run closed')) {

@@ -43,7 +43,8 @@ describe('overlapping actions on one scope', () => {
   }
 
   it('reload first, then a dispose-all reaches the scope while the reload is open', () => overlap('instance_reload'));
-  it('dispose-all first, then a reload reaches the scope while the dispose-all is open', () => overlap('instance_dispose_all'));
+  it('dispose-all first, then a reload reaches the scope while the dispose-all is open', () =>
+    overlap('instance_dispose_all'));
 
   it('actions leave the registry by identity, in any order', async () => {
     const h = setup();
@@ -65,7 +66,12 @@ describe('overlapping actions on one scope', () => {
     endSecond.open();
     await second;
     expect(h.lifecycle.stateCounts().scopeRegistrations).toBe(1);
-    await new Promise<void>((resolve) => runOutside(() => (a.controller.abort(), resolve())));
+    await new Promise<void>((resolve) =>
+      runOutside(() => {
+        a.controller.abort();
+        resolve();
+      }),
+    );
     await a.ended;
     expect(h.runSpan('late').attributes['session_host.lifecycle.action.id']).toBe(ids[0]);
     expect(h.runSpan('late').attributes['session_host.close.provenance']).toBe('scope_registry');

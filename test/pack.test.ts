@@ -19,7 +19,9 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'osl-pack-'));
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as Array<{
+  const packed = JSON.parse(
+    run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT),
+  ) as Array<{
     filename: string;
     files: Array<{ path: string }>;
   }>;
@@ -28,21 +30,42 @@ beforeAll(() => {
   run('mkdir', ['-p', consumer], work);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // As a user installs it: scripts on, npm's own output kept to look for warnings.
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed[0]!.filename), '@opentelemetry/api@~1.9.0'], {
-    cwd: consumer,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const install = spawnSync(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      join(work, packed[0]!.filename),
+      '@opentelemetry/api@~1.9.0',
+    ],
+    {
+      cwd: consumer,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   installLog = `${install.stdout}\n${install.stderr}`;
   if (install.status !== 0) throw new Error(`npm install failed: ${installLog}`);
 }, 180_000);
 
-const TSCONFIG = { strict: true, exactOptionalPropertyTypes: true, target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] as string[] };
+const TSCONFIG = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  target: 'ES2022',
+  noEmit: true,
+  skipLibCheck: false,
+  types: [] as string[],
+};
 
 /** Type-checks `file` in the consumer with these module settings; returns tsc's output ('' when clean). */
 function typecheck(files: string[], module: string, moduleResolution: string): string {
   const config = `tsconfig.${files[0]}.${moduleResolution}.json`;
-  writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions: { ...TSCONFIG, module, moduleResolution }, files }));
+  writeFileSync(
+    join(consumer, config),
+    JSON.stringify({ compilerOptions: { ...TSCONFIG, module, moduleResolution }, files }),
+  );
   const result = spawnSync('node', [TSC, '-p', config], { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
   return `${result.stdout}${result.stderr}`.trim();
 }
@@ -70,10 +93,23 @@ afterAll(() => {
 
 describe('the npm tarball', () => {
   it('ships the built package, its sources, README and LICENSE, not the tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/sdk/setup.js', 'dist/sdk/register.js', 'dist/view/cli.js', 'README.md', 'LICENSE', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/sdk/setup.js',
+        'dist/sdk/register.js',
+        'dist/view/cli.js',
+        'README.md',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
     // The TypeScript sources ship too, for the source maps; tests and examples do not.
     expect(files).toContain('src/index.ts');
-    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('examples/') || f.startsWith('bench/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('examples/') || f.startsWith('bench/'))).toEqual(
+      [],
+    );
   });
 
   it('installs into a fresh project and imports as ESM', () => {
@@ -87,8 +123,12 @@ console.log(typeof LifecycleSampler, l.action('instance_reload', () => 'ran'), l
   });
 
   it('installs the view command as a bin that runs', () => {
-    const out = run(join(consumer, 'node_modules', '.bin', 'otel-session-lifecycle'), ['view', join(ROOT, 'test', 'fixtures', 'otlp-fanout.json'), '--no-color'], consumer);
-    expect(out.split('\n')[0]).toMatch(/^lifecycle instance_dispose_all  instance_dispose_all-/);
+    const out = run(
+      join(consumer, 'node_modules', '.bin', 'otel-session-lifecycle'),
+      ['view', join(ROOT, 'test', 'fixtures', 'otlp-fanout.json'), '--no-color'],
+      consumer,
+    );
+    expect(out.split('\n')[0]).toMatch(/^lifecycle instance_dispose_all {2}instance_dispose_all-/);
     expect(out).toMatch(/local_instance_dispose\.lifecycle_close\s+12\n/);
   });
 
@@ -118,19 +158,38 @@ void store; void c; void n; void t;
     );
     writeFileSync(
       join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
     );
     expect(() => run('node', [TSC, '-p', 'tsconfig.json'], consumer)).not.toThrow();
     // A type error is reported, so the check above is a real one.
-    writeFileSync(join(consumer, 'bad.ts'), `import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';\nnew SessionLifecycleInstrumentation().trackRun({ runId: 1 });\n`);
-    writeFileSync(join(consumer, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }));
+    writeFileSync(
+      join(consumer, 'bad.ts'),
+      `import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';\nnew SessionLifecycleInstrumentation().trackRun({ runId: 1 });\n`,
+    );
+    writeFileSync(
+      join(consumer, 'tsconfig.bad.json'),
+      JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }),
+    );
     expect(() => run('node', [TSC, '-p', 'tsconfig.bad.json'], consumer)).toThrow();
     expect(readdirSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'dist'))).toContain('index.d.ts');
   });
 
   it('installs with no npm warnings and runs no install scripts of its own', () => {
     expect(installLog).not.toMatch(/npm warn/i);
-    const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const pkg = JSON.parse(
+      readFileSync(join(consumer, 'node_modules', 'otel-session-lifecycle', 'package.json'), 'utf8'),
+    ) as { scripts?: Record<string, string> };
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts?.[hook]).toBeUndefined();
     expect(pkg.scripts?.prepack).toBe('npm run build');
   });
@@ -149,7 +208,8 @@ void store; void c; void n; void t;
     for (const map of maps) {
       const { sources } = JSON.parse(readFileSync(join(installed, map), 'utf8')) as { sources: string[] };
       expect(sources.length, map).toBeGreaterThan(0);
-      for (const source of sources) expect(existsSync(join(installed, dirname(map), source)), `${map} -> ${source}`).toBe(true);
+      for (const source of sources)
+        expect(existsSync(join(installed, dirname(map), source)), `${map} -> ${source}`).toBe(true);
     }
   });
 
@@ -177,7 +237,10 @@ void main;
     expect(typecheck(['options.ts'], 'esnext', 'bundler')).toBe('');
     // The check is a real one: a wrong type is reported, and so is a static import from
     // CommonJS under node16.
-    writeFileSync(join(consumer, 'wrong.ts'), `import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';\nnew SessionLifecycleInstrumentation({ enabled: 'yes' });\n`);
+    writeFileSync(
+      join(consumer, 'wrong.ts'),
+      `import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';\nnew SessionLifecycleInstrumentation({ enabled: 'yes' });\n`,
+    );
     const wrong = typecheck(['wrong.ts', 'required.cts'], 'node16', 'node16');
     expect(wrong).toMatch(/wrong\.ts\(2,[0-9]+\): error TS2322/);
     expect(wrong).toMatch(/required\.cts\(1,[0-9]+\): error TS1479/);
@@ -185,7 +248,11 @@ void main;
 
   it('register without the SDK packages: fails at start with the install command of the line (SDK 2 here)', () => {
     writeFileSync(join(consumer, 'app.mjs'), `console.log('app ran');\n`);
-    const result = spawnSync('node', ['--import', 'otel-session-lifecycle/register', 'app.mjs'], { cwd: consumer, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync('node', ['--import', 'otel-session-lifecycle/register', 'app.mjs'], {
+      cwd: consumer,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.status).not.toBe(0);
     expect(result.stdout).not.toContain('app ran');
     expect(result.stderr).toContain('otel-session-lifecycle/setup needs @opentelemetry/');
@@ -202,12 +269,21 @@ describe('the otel-session-lifecycle/effect entry in the tarball', () => {
 console.log(typeof main.SessionLifecycleInstrumentation);
 await import('otel-session-lifecycle/effect').then(() => console.log('loaded'), (e) => console.log(e.code, /'effect'/.test(e.message)));`,
     );
-    expect(run('node', ['no-effect.mjs'], consumer).trim().split('\n')).toEqual(['function', 'ERR_MODULE_NOT_FOUND true']);
+    expect(run('node', ['no-effect.mjs'], consumer).trim().split('\n')).toEqual([
+      'function',
+      'ERR_MODULE_NOT_FOUND true',
+    ]);
   });
 
   it('with effect installed, runs and type-checks in a consumer project', () => {
-    const version = JSON.parse(run('node', ['-p', "JSON.stringify(require('effect/package.json').version)"], ROOT)) as string;
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `effect@${version}`], consumer);
+    const version = JSON.parse(
+      run('node', ['-p', "JSON.stringify(require('effect/package.json').version)"], ROOT),
+    ) as string;
+    run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `effect@${version}`],
+      consumer,
+    );
     writeFileSync(
       join(consumer, 'with-effect.ts'),
       `import { Effect } from 'effect';
@@ -219,7 +295,10 @@ console.log(id?.startsWith('idle_eviction-'));
 `,
     );
     // One tsc run both type-checks (it fails on a type error) and emits what node then runs.
-    const tsconfig = { extends: './tsconfig.json', compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'], noEmit: false, outDir: 'out' } };
+    const tsconfig = {
+      extends: './tsconfig.json',
+      compilerOptions: { skipLibCheck: true, lib: ['ES2022', 'DOM'], noEmit: false, outDir: 'out' },
+    };
     writeFileSync(join(consumer, 'tsconfig.effect.json'), JSON.stringify({ ...tsconfig, files: ['with-effect.ts'] }));
     expect(() => run('node', [TSC, '-p', 'tsconfig.effect.json'], consumer)).not.toThrow();
     expect(run('node', [join('out', 'with-effect.js')], consumer).trim()).toBe('true');

@@ -26,8 +26,17 @@ describe('package', () => {
   });
 
   it('takes the SDK packages of both lines as optional peers, each range bounded above', () => {
-    const sdk = Object.keys(pkg.peerDependencies).filter((n) => n.startsWith('@opentelemetry/') && n !== '@opentelemetry/api');
-    expect(sdk).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace', '@opentelemetry/sdk-trace-base', '@opentelemetry/context-async-hooks', '@opentelemetry/core']));
+    const sdk = Object.keys(pkg.peerDependencies).filter(
+      (n) => n.startsWith('@opentelemetry/') && n !== '@opentelemetry/api',
+    );
+    expect(sdk).toEqual(
+      expect.arrayContaining([
+        '@opentelemetry/sdk-trace',
+        '@opentelemetry/sdk-trace-base',
+        '@opentelemetry/context-async-hooks',
+        '@opentelemetry/core',
+      ]),
+    );
     for (const name of sdk) {
       expect(pkg.peerDependenciesMeta[name]?.optional, name).toBe(true);
       // An untested SDK 4 or exporter 0.4xx is not accepted silently.

@@ -21,11 +21,18 @@ function tool(name: string): string {
 describe('alert rules under promtool', () => {
   it('pass their unit tests: fire when they should, quiet below the threshold and on low traffic', () => {
     const tests = ['session-lifecycle.test.yml', 'session-lifecycle.spanmetrics.test.yml'];
-    const out = execFileSync(tool('promtool'), ['test', 'rules', ...tests], { cwd: join(ROOT, 'alerts'), encoding: 'utf8' });
+    const out = execFileSync(tool('promtool'), ['test', 'rules', ...tests], {
+      cwd: join(ROOT, 'alerts'),
+      encoding: 'utf8',
+    });
     expect(out.match(/SUCCESS/g)).toHaveLength(2);
-    expect(execFileSync(tool('promtool'), ['check', 'rules', RULES], { encoding: 'utf8' })).toContain('SUCCESS: 5 rules found');
+    expect(execFileSync(tool('promtool'), ['check', 'rules', RULES], { encoding: 'utf8' })).toContain(
+      'SUCCESS: 5 rules found',
+    );
     const spanRules = join(ROOT, 'alerts', 'session-lifecycle.spanmetrics.rules.yml');
-    expect(execFileSync(tool('promtool'), ['check', 'rules', spanRules], { encoding: 'utf8' })).toContain('SUCCESS: 1 rules found');
+    expect(execFileSync(tool('promtool'), ['check', 'rules', spanRules], { encoding: 'utf8' })).toContain(
+      'SUCCESS: 1 rules found',
+    );
   });
 });
 
@@ -44,13 +51,17 @@ describe('end to end with a real Prometheus', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'osl-prom-'));
     const metricsPort = await freePort();
-    host = startService(process.execPath, ['--import', 'tsx', '--import', 'otel-session-lifecycle/register', 'examples/session-host/main.ts'], {
-      OTEL_SERVICE_NAME: 'prom-e2e-host',
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_METRICS_EXPORTER: 'prometheus',
-      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-    });
+    host = startService(
+      process.execPath,
+      ['--import', 'tsx', '--import', 'otel-session-lifecycle/register', 'examples/session-host/main.ts'],
+      {
+        OTEL_SERVICE_NAME: 'prom-e2e-host',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      },
+    );
     hostUrl = (JSON.parse(await host.waitForLine((l) => l.startsWith('{"url"'), 30_000)) as { url: string }).url;
 
     const promPort = await freePort();
@@ -69,13 +80,21 @@ describe('end to end with a real Prometheus', () => {
         `      - targets: ['127.0.0.1:${metricsPort}']`,
       ].join('\n'),
     );
-    prometheus = startService(tool('prometheus'), [
-      `--config.file=${join(work, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(work, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      '--log.level=warn',
-    ], {});
-    await eventually(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000, 'Prometheus ready');
+    prometheus = startService(
+      tool('prometheus'),
+      [
+        `--config.file=${join(work, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(work, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
+      {},
+    );
+    await eventually(
+      async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined),
+      30_000,
+      'Prometheus ready',
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -92,7 +111,11 @@ describe('end to end with a real Prometheus', () => {
   }
 
   it('scrapes the close counters with their labels, and the unknown-close alert goes pending', async () => {
-    await eventually(async () => ((await query<unknown[]>('up{job="session-host"} == 1')).length === 1 ? true : undefined), 30_000, 'the host scraped');
+    await eventually(
+      async () => ((await query<unknown[]>('up{job="session-host"} == 1')).length === 1 ? true : undefined),
+      30_000,
+      'the host scraped',
+    );
     // Drive traffic until the alert reaches pending or firing: each round 3 runs in a project,
     // a reload closes two of them (a lifecycle action), a crash closes the third (no action).
     let rounds = 0;
@@ -100,7 +123,9 @@ describe('end to end with a real Prometheus', () => {
     const driver = (async () => {
       while (!stop) {
         rounds++;
-        const { directory } = (await httpJson('POST', `${hostUrl}/projects`, { name: `p${rounds}` })).json as { directory: string };
+        const { directory } = (await httpJson('POST', `${hostUrl}/projects`, { name: `p${rounds}` })).json as {
+          directory: string;
+        };
         await httpJson('POST', `${hostUrl}/runs`, { directory });
         await httpJson('POST', `${hostUrl}/runs`, { directory });
         await httpJson('POST', `${hostUrl}/reload`, { directory });
@@ -112,7 +137,9 @@ describe('end to end with a real Prometheus', () => {
     try {
       const alert = await eventually(
         async () => {
-          const response = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as PromResult<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>;
+          const response = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as PromResult<{
+            alerts: Array<{ labels: Record<string, string>; state: string }>;
+          }>;
           return response.data.alerts.find((a) => a.labels.alertname === 'SessionHostUnknownScopeCloseRatioHigh');
         },
         45_000,
@@ -126,7 +153,9 @@ describe('end to end with a real Prometheus', () => {
     }
     expect(rounds).toBeGreaterThan(1);
 
-    const series = await query<Array<{ metric: Record<string, string>; value: [number, string] }>>('session_host_run_closes_total');
+    const series = await query<Array<{ metric: Record<string, string>; value: [number, string] }>>(
+      'session_host_run_closes_total',
+    );
     const labelled = series.map((s) => ({
       classification: s.metric.session_host_close_classification,
       kind: s.metric.session_host_lifecycle_kind,
@@ -140,8 +169,12 @@ describe('end to end with a real Prometheus', () => {
     );
     // The alert's own expression, as written in the rule file, evaluates to the share of
     // unexplained closes: one in three.
-    const rules = parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; expr: string }> }> };
-    const expr = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'SessionHostUnknownScopeCloseRatioHigh')!.expr;
+    const rules = parse(readFileSync(RULES, 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert?: string; expr: string }> }>;
+    };
+    const expr = rules.groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === 'SessionHostUnknownScopeCloseRatioHigh')!.expr;
     const ratio = await query<Array<{ value: [number, string] }>>(expr);
     expect(ratio).toHaveLength(1);
     expect(Number(ratio[0]!.value[1])).toBeGreaterThan(0.2);

@@ -1,7 +1,12 @@
 // Order of set-up does not matter: an instrumentation made before the host (or the set-up entry)
 // registers global providers records through the providers present when it records.
 import { metrics, trace } from '@opentelemetry/api';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect, it } from 'vitest';
 import { SessionLifecycleInstrumentation } from '../src/index.js';
@@ -17,7 +22,12 @@ it('records spans and metrics through global providers registered after it was c
   const run = lifecycle.trackRun({ runId: 'late-provider', scope: '/srv/x', signal: controller.signal });
   lifecycle.action('instance_dispose', () => controller.abort());
   run.end({ outcome: 'error' });
-  expect(spans.getFinishedSpans().map((s) => s.name).sort()).toEqual(['lifecycle instance_dispose', 'run', 'run closed']);
+  expect(
+    spans
+      .getFinishedSpans()
+      .map((s) => s.name)
+      .sort(),
+  ).toEqual(['lifecycle instance_dispose', 'run', 'run closed']);
   await reader.forceFlush();
   const names = exporter
     .getMetrics()

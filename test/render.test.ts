@@ -26,9 +26,13 @@ describe('renderLifecycleTree', () => {
     const text = renderLifecycleTree(h.spans());
     const lines = text.split('\n');
     const root = h.actionSpans()[0]!;
-    expect(lines[0]).toMatch(new RegExp(`^lifecycle instance_dispose_all  ${root.attributes['session_host.lifecycle.action.id']}  \\d+\\.\\d ms$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^lifecycle instance_dispose_all  ${root.attributes['session_host.lifecycle.action.id']}  \\d+\\.\\d ms$`,
+      ),
+    );
     expect(lines[1]).toContain('3 runs interrupted');
-    const children = lines.filter((l) => /^  [├└]─ /.test(l));
+    const children = lines.filter((l) => /^ {2}[├└]─ /.test(l));
     expect(children.map((l) => l.slice(5, 17).trim())).toEqual(['run-1', 'run-3', 'run-10']);
     expect(children.at(-1)!.startsWith('  └─ ')).toBe(true);
     for (const l of children) {
@@ -47,7 +51,10 @@ describe('renderLifecycleTree', () => {
     const h = await scenario();
     expect(renderLifecycleTree(h.spans(), { color: true })).toMatch(ANSI);
     for (const width of [100, 60]) {
-      for (const text of [renderLifecycleTree(h.spans(), { width, color: true }), renderCloseTable(h.spans(), { width })]) {
+      for (const text of [
+        renderLifecycleTree(h.spans(), { width, color: true }),
+        renderCloseTable(h.spans(), { width }),
+      ]) {
         expect(Math.max(...widths(text))).toBeLessThanOrEqual(width);
       }
     }
@@ -71,7 +78,10 @@ describe('renderLifecycleTree', () => {
         'session_host.run.error.fingerprint': fingerprint,
       },
     });
-    const lines = renderLifecycleTree([run('1', 'DOMException'), run('2', 'VeryLongErrorNameForAFailure:ERR_A_VERY_LONG_CODE')]).split('\n');
+    const lines = renderLifecycleTree([
+      run('1', 'DOMException'),
+      run('2', 'VeryLongErrorNameForAFailure:ERR_A_VERY_LONG_CODE'),
+    ]).split('\n');
     const short = lines.find((l) => l.includes('run-1 '))!;
     const long = lines.find((l) => l.includes('run-2 '))!;
     expect(long).toContain(' VeryLongErrorN… 5.0 ms ');
@@ -110,7 +120,9 @@ describe('spansFromOtlpJson', () => {
     const children = spans.filter((s) => s.parentSpanId === root.spanId);
     expect(children).toHaveLength(12);
     for (const child of children) {
-      const run = spans.find((s) => s.name === 'run' && s.attributes['session_host.run.id'] === child.attributes['session_host.run.id'])!;
+      const run = spans.find(
+        (s) => s.name === 'run' && s.attributes['session_host.run.id'] === child.attributes['session_host.run.id'],
+      )!;
       expect(child.links).toEqual([{ traceId: run.traceId, spanId: run.spanId }]);
     }
     expect(root.durationMs).toBeGreaterThan(0);

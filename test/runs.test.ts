@@ -118,7 +118,7 @@ describe('an interrupt where the async context is lost', () => {
 });
 
 describe('gen_ai.conversation.id', () => {
-  it('is off by default, and when on carries the session id under the safe-id rule on the package\'s run span', () => {
+  it("is off by default, and when on carries the session id under the safe-id rule on the package's run span", () => {
     const off = setup();
     off.lifecycle.trackRun({ runId: 'r', sessionId: 'ses_1', scope: DIR_A }).end();
     expect(off.runSpan('r').attributes['gen_ai.conversation.id']).toBeUndefined();

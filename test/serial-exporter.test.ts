@@ -62,7 +62,11 @@ describe('SerialExporter', () => {
   it('gives up a batch still waiting when its answer is due, and reports its spans', async () => {
     const inner = scripted();
     const abandoned: number[] = [];
-    const exporter = new SerialExporter(inner, { answerWithinMs: 20, drainConcurrency: 10, onAbandoned: (n) => abandoned.push(n) });
+    const exporter = new SerialExporter(inner, {
+      answerWithinMs: 20,
+      drainConcurrency: 10,
+      onAbandoned: (n) => abandoned.push(n),
+    });
     const a = answers();
     exporter.export(batch(3), a.callback);
     exporter.export(batch(5), a.callback);

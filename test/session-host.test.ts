@@ -64,7 +64,9 @@ describe('example session host over HTTP', () => {
     ]);
     const all = h.actionSpans()[3]!;
     expect(all.attributes['session_host.lifecycle.runs_interrupted']).toBe(2);
-    expect(h.named('run closed').filter((s) => s.parentSpanContext?.spanId === all.spanContext().spanId)).toHaveLength(2);
+    expect(h.named('run closed').filter((s) => s.parentSpanContext?.spanId === all.spanContext().spanId)).toHaveLength(
+      2,
+    );
     const runs = (await httpJson('GET', `${host.url}/runs`)).json as Record<string, string>;
     expect(Object.values(runs)).toEqual(['aborted', 'aborted', 'aborted', 'aborted', 'aborted']);
   });
@@ -114,8 +116,12 @@ describe('example session host over HTTP', () => {
 
 const demo = (env: Record<string, string>) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('npm', ['run', '--silent', 'demo'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      'npm',
+      ['run', '--silent', 'demo'],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 
@@ -127,7 +133,9 @@ describe('npm run demo', () => {
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toContain(`spans recorded in memory and exported to ${receiver.url}`);
       const names = receiver.spans().map((span) => span.name);
-      expect(names).toEqual(expect.arrayContaining(['lifecycle instance_reload', 'lifecycle instance_dispose_all', 'run closed', 'run']));
+      expect(names).toEqual(
+        expect.arrayContaining(['lifecycle instance_reload', 'lifecycle instance_dispose_all', 'run closed', 'run']),
+      );
     } finally {
       await receiver.close();
     }
@@ -137,20 +145,29 @@ describe('npm run demo', () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     const result = await demo({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`could not export to ${endpoint} \\((ECONNREFUSED|export failed)\\); the output above is complete`));
+    expect(result.stdout).toMatch(
+      new RegExp(`could not export to ${endpoint} \\((ECONNREFUSED|export failed)\\); the output above is complete`),
+    );
   });
 
   it('prints the lifecycle trees, the unexplained closes, the close table and a snapshot line, in 100 columns', () => {
-    const result = spawnSync('npm', ['run', '--silent', 'demo'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
+    const result = spawnSync('npm', ['run', '--silent', 'demo'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+      timeout: 60_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).toContain('spans recorded in memory');
-    expect(out).toMatch(/^lifecycle instance_reload  instance_reload-\S+  \d+\.\d ms$/m);
-    expect(out).toMatch(/^lifecycle instance_dispose_all  instance_dispose_all-\S+  \d+\.\d ms$/m);
-    expect(out.match(/^  [├└]─ run-\d+ +local_instance_(reload|dispose) /gm)).toHaveLength(7);
+    expect(out).toMatch(/^lifecycle instance_reload {2}instance_reload-\S+ {2}\d+\.\d ms$/m);
+    expect(out).toMatch(/^lifecycle instance_dispose_all {2}instance_dispose_all-\S+ {2}\d+\.\d ms$/m);
+    expect(out.match(/^ {2}[├└]─ run-\d+ +local_instance_(reload|dispose) /gm)).toHaveLength(7);
     expect(out).toContain('closes no action explains (unknown_scope_close): 2');
     expect(out).toMatch(/^local_instance_dispose\s+local_instance_dispose\.lifecycle_close\s+5$/m);
-    expect(out).toMatch(/^closes since start: success=1 local_instance_reload=2 local_instance_dispose=5 unknown_scope_close=2$/m);
+    expect(out).toMatch(
+      /^closes since start: success=1 local_instance_reload=2 local_instance_dispose=5 unknown_scope_close=2$/m,
+    );
     expect(out).toMatch(/^HTML view: demo-output\/lifecycle\.html \(open it in a browser\)$/m);
     const html = readFileSync(join(ROOT, 'demo-output', 'lifecycle.html'), 'utf8');
     expect(html).toContain('id="totals">2 lifecycle actions · 10 runs closed · 2 unexplained closes · ');

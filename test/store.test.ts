@@ -7,14 +7,19 @@ const DIRS = ['/work/tenant-a/app', '/work/tenant-b/app', '/work/tenant-c/app'];
 
 function instrumented(h: Harness) {
   const store = new InstanceStore();
-  const returned = h.lifecycle.instrumentStore(store, {
-    reload: 'instance_reload',
-    dispose: 'instance_dispose',
-    disposeDirectory: 'instance_dispose_directory',
-    disposeAll: 'instance_dispose_all',
-  }, {
-    scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : typeof args[0] === 'string' ? args[0] : undefined),
-  });
+  const returned = h.lifecycle.instrumentStore(
+    store,
+    {
+      reload: 'instance_reload',
+      dispose: 'instance_dispose',
+      disposeDirectory: 'instance_dispose_directory',
+      disposeAll: 'instance_dispose_all',
+    },
+    {
+      scopeOf: (method, args) =>
+        method === 'disposeAll' ? store.directories() : typeof args[0] === 'string' ? args[0] : undefined,
+    },
+  );
   expect(returned).toBe(store);
   return store;
 }
@@ -65,7 +70,9 @@ describe('instrumentStore', () => {
       'local_instance_dispose',
       'local_instance_dispose',
     ]);
-    expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys']).toEqual([h.lifecycle.scopeKey(DIRS[0]!)]);
+    expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys']).toEqual([
+      h.lifecycle.scopeKey(DIRS[0]!),
+    ]);
   });
 
   it('passes sync and async results, this, throws and rejections through unchanged', async () => {
@@ -86,7 +93,12 @@ describe('instrumentStore', () => {
         throw failure;
       },
     };
-    h.lifecycle.instrumentStore(store, { sync: 'instance_reload', later: 'instance_dispose', boom: 'instance_reload', reject: 'idle_eviction' });
+    h.lifecycle.instrumentStore(store, {
+      sync: 'instance_reload',
+      later: 'instance_dispose',
+      boom: 'instance_reload',
+      reject: 'idle_eviction',
+    });
     expect(store.sync('/x/y')).toBe('store:4');
     const promise = store.later();
     expect(promise).toBeInstanceOf(Promise);
@@ -100,7 +112,12 @@ describe('instrumentStore', () => {
       'lifecycle instance_reload',
       'lifecycle idle_eviction',
     ]);
-    expect(spans.map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.UNSET, SpanStatusCode.ERROR, SpanStatusCode.ERROR]);
+    expect(spans.map((s) => s.status.code)).toEqual([
+      SpanStatusCode.UNSET,
+      SpanStatusCode.UNSET,
+      SpanStatusCode.ERROR,
+      SpanStatusCode.ERROR,
+    ]);
     expect(spans[3]!.attributes['error.type']).toBe('RangeError');
     expect(JSON.stringify(spans.map((s) => [s.attributes, s.status]))).not.toContain('carol');
   });
@@ -139,9 +156,9 @@ describe('instrumentStore', () => {
   it('rejects a bad set-up with a TypeError and leaves the store untouched', () => {
     const h = setup();
     const store = new InstanceStore();
-    expect(() => h.lifecycle.instrumentStore(store, { reload: 'instance_reload', nope: 'instance_reload' } as never)).toThrow(
-      /no method nope/,
-    );
+    expect(() =>
+      h.lifecycle.instrumentStore(store, { reload: 'instance_reload', nope: 'instance_reload' } as never),
+    ).toThrow(/no method nope/);
     expect(() => h.lifecycle.instrumentStore(null as never, {} as never)).toThrow(TypeError);
     expect(Object.hasOwn(store, 'reload')).toBe(false);
     const frozen = Object.freeze({ reload() {} });
@@ -153,11 +170,15 @@ describe('instrumentStore', () => {
     try {
       const h = setup();
       const store = new InstanceStore();
-      h.lifecycle.instrumentStore(store, { reload: 'instance_reload' }, {
-        scopeOf: () => {
-          throw new Error('scopeOf failed for /home/dave');
+      h.lifecycle.instrumentStore(
+        store,
+        { reload: 'instance_reload' },
+        {
+          scopeOf: () => {
+            throw new Error('scopeOf failed for /home/dave');
+          },
         },
-      });
+      );
       await store.reload('/tmp/x');
       expect(h.actionSpans()).toHaveLength(1);
       expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys']).toEqual([]);

@@ -153,7 +153,7 @@ describe('the HTML view in Chromium', () => {
     const { page } = view;
     const focused = () =>
       page.evaluate(
-        () => document.activeElement?.tagName.toLowerCase() + '.' + (document.activeElement?.className ?? ''),
+        () => `${document.activeElement?.tagName.toLowerCase()}.${document.activeElement?.className ?? ''}`,
       );
     let reached = '';
     for (let i = 0; i < 20 && reached !== 'summary.'; i++) {

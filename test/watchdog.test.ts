@@ -29,7 +29,10 @@ describe('runs nobody ends', () => {
     expect(h.lifecycle.stateCounts()).toEqual(idle);
     run.end({ outcome: 'completed' });
     expect(h.named('run')).toHaveLength(1);
-    expect(h.lifecycle.snapshot().recent_closes[0]).toMatchObject({ outcome: 'abandoned', summary_key: 'local_instance_dispose.end_not_observed' });
+    expect(h.lifecycle.snapshot().recent_closes[0]).toMatchObject({
+      outcome: 'abandoned',
+      summary_key: 'local_instance_dispose.end_not_observed',
+    });
   });
 
   it('keeps an unexplained close unexplained when it has to end it', async () => {
@@ -83,7 +86,11 @@ describe('runs nobody ends', () => {
       lifecycle.action('instance_reload', () => controller.abort());
       console.log(JSON.stringify(lifecycle.stateCounts()));`;
     const started = Date.now();
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ runsInFlight: 2 });
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -4,7 +4,8 @@ import { startReceiver, type Receiver, type WireSpan } from './utils/otlp-receiv
 import { runHost as runFixture, type HostResult } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
-const runHost = (env: Record<string, string>, onLine?: Parameters<typeof runFixture>[2]): Promise<HostResult> => runFixture(FIXTURE, env, onLine);
+const runHost = (env: Record<string, string>, onLine?: Parameters<typeof runFixture>[2]): Promise<HostResult> =>
+  runFixture(FIXTURE, env, onLine);
 
 function printedRuns(stdout: string): Array<{ runId: string; traceId: string; spanId: string }> {
   const line = stdout.split('\n').find((l) => l.startsWith('{'));
@@ -74,7 +75,9 @@ describe('real OTLP on the wire, through --import otel-session-lifecycle/registe
       expect(host.code).toBe(0);
       const spans = receiver.spans();
       expect(spans).toHaveLength(25);
-      expect(receiver.requests.every((r) => r.contentType.includes(protocol === 'http/json' ? 'json' : 'protobuf'))).toBe(true);
+      expect(
+        receiver.requests.every((r) => r.contentType.includes(protocol === 'http/json' ? 'json' : 'protobuf')),
+      ).toBe(true);
       assertFanout(spans, printedRuns(host.stdout), 'wire-test-host');
       expect(spans[0]!.resource['deployment.environment.name']).toBe('ci');
     });
@@ -110,7 +113,12 @@ describe('real OTLP on the wire, through --import otel-session-lifecycle/registe
 
   it("respects the user's OTEL_BSP_MAX_QUEUE_SIZE (which then drops part of that burst)", async () => {
     receiver = await startReceiver();
-    const host = await runHost({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, SCOPES: '100', RUNS: '100', OTEL_BSP_MAX_QUEUE_SIZE: '2048' });
+    const host = await runHost({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      SCOPES: '100',
+      RUNS: '100',
+      OTEL_BSP_MAX_QUEUE_SIZE: '2048',
+    });
     expect(host.code).toBe(0);
     expect(receiver.spans().length).toBeLessThan(11_001);
   });

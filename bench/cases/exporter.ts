@@ -103,7 +103,10 @@ export async function shutdownFullQueue(): Promise<CaseResult> {
     lifecycle.trackRun({ runId: RUN_IDS[i]!, sessionId: 'session-1', scope: SCOPES[i & 15]!, signal: never }).end();
   }
   const start = process.hrtime.bigint();
-  const outcome = await telemetry.shutdown().then(() => 1, () => 0);
+  const outcome = await telemetry.shutdown().then(
+    () => 1,
+    () => 0,
+  );
   const shutdownNs = Number(process.hrtime.bigint() - start);
   const receivedAtReturn = receiver.spans().length;
   // Whatever is still on the wire when shutdown returns: wait until nothing new arrives for 1 s.

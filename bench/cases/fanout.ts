@@ -131,8 +131,16 @@ export const fanoutCases: Record<string, CaseFn> = {
     const lifecycle = lifecycleOn(provider, { maxClosedRunSpansPerAction: 10_000 });
     const tracer = provider.getTracer('hand-rolled');
     const r = await comparePair(
-      { run: (ops) => { for (let i = 0; i < ops; i++) fanoutOurs(lifecycle, 10_000, 100); } },
-      { run: (ops) => { for (let i = 0; i < ops; i++) fanoutBaseline(tracer, 10_000, 100); } },
+      {
+        run: (ops) => {
+          for (let i = 0; i < ops; i++) fanoutOurs(lifecycle, 10_000, 100);
+        },
+      },
+      {
+        run: (ops) => {
+          for (let i = 0; i < ops; i++) fanoutBaseline(tracer, 10_000, 100);
+        },
+      },
       { ops: 1, samples: 5, warmup: 1 },
     );
     progress('fanout_10k');
@@ -144,7 +152,11 @@ export const fanoutCases: Record<string, CaseFn> = {
     const lifecycle = lifecycleOn(sampledOut, { maxClosedRunSpansPerAction: 1_000_000 });
     const r = await comparePair(
       { run: (ops) => fanoutOurs(lifecycle, ops, 100) },
-      { run: (ops) => { for (let done = 0; done < ops; done += 1000) fanoutOurs(lifecycle, 1000, 100); } },
+      {
+        run: (ops) => {
+          for (let done = 0; done < ops; done += 1000) fanoutOurs(lifecycle, 1000, 100);
+        },
+      },
       { ops: 100_000, samples: 2, warmup: 1, warmupOps: 10_000 },
     );
     progress('fanout_scaling');

@@ -45,7 +45,9 @@ export function startHost(lifecycle: SessionLifecycleInstrumentation, port = 0):
     } else if (req.method === 'POST' && url.pathname === '/reload') {
       // With an HTTP instrumentation the request's server span is active already (and continues
       // the caller's trace); without one, the W3C propagator the set-up registered reads it.
-      const parent = trace.getSpan(context.active()) ? context.active() : propagation.extract(context.active(), req.headers);
+      const parent = trace.getSpan(context.active())
+        ? context.active()
+        : propagation.extract(context.active(), req.headers);
       const closed = context.with(parent, () => store.reload(dir));
       reply({ closed });
     } else {

@@ -4,4 +4,6 @@ import { startHost } from './host.js';
 
 const server = await startHost(lifecycle, Number(process.env.PORT ?? 0));
 const address = server.address();
-process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }) + '\n');
+process.stdout.write(
+  `${JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })}\n`,
+);

@@ -11,4 +11,9 @@ const telemetry = await startTelemetry();
 const lifecycle = new SessionLifecycleInstrumentation();
 const server = await startHost(lifecycle, Number(process.env.PORT ?? 0));
 const address = server.address();
-process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, sdkLine: telemetry.sdkLine }) + '\n');
+process.stdout.write(
+  `${JSON.stringify({
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    sdkLine: telemetry.sdkLine,
+  })}\n`,
+);

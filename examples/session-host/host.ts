@@ -77,7 +77,8 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
 
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     'POST /projects': async (body) => {
-      const name = typeof body.name === 'string' ? body.name.replace(/[^a-z0-9-]/gi, '').slice(0, 40) || 'project' : 'project';
+      const name =
+        typeof body.name === 'string' ? body.name.replace(/[^a-z0-9-]/gi, '').slice(0, 40) || 'project' : 'project';
       const directory = await mkdtemp(join(root, `${name}-`));
       directories.add(directory);
       return { directory };

@@ -11,7 +11,7 @@ const lifecycle = new SessionLifecycleInstrumentation(
   Number.isInteger(cap) && cap >= 0 ? { maxClosedRunSpansPerAction: cap } : {},
 );
 const host = await startSessionHost({ lifecycle, port: Number(process.env.PORT ?? 0) });
-process.stdout.write(JSON.stringify({ url: host.url }) + '\n');
+process.stdout.write(`${JSON.stringify({ url: host.url })}\n`);
 
 const stop = () => {
   process.removeListener('SIGTERM', stop);

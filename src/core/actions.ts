@@ -89,7 +89,15 @@ export function begin(core: Core, kind: unknown, options: unknown): ActionHandle
       active.pending++;
       return new Handle(core, active);
     }
-    return new Handle(core, start(core, core.settings.kinds.resolve(kind, (m) => logger.error(m)), scopes, options));
+    return new Handle(
+      core,
+      start(
+        core,
+        core.settings.kinds.resolve(kind, (m) => logger.error(m)),
+        scopes,
+        options,
+      ),
+    );
   } catch (error) {
     logger.error(`could not start a lifecycle action (${errorFingerprint(error)}); it runs untraced`);
     return new DetachedHandle(nextActionId('untraced'));
@@ -219,5 +227,7 @@ function record(core: Core, action: ActionState): void {
     guarded('actionHook', () => hook(span, info), undefined);
   }
   span.end();
-  core.metrics().actionEnded(action.kind, outcome, action.runsInterrupted, (performance.now() - action.startedAt) / 1000);
+  core
+    .metrics()
+    .actionEnded(action.kind, outcome, action.runsInterrupted, (performance.now() - action.startedAt) / 1000);
 }

@@ -120,7 +120,10 @@ export function commit(
   action.closedRunSpans++;
   const attributes: Attributes = {
     [ATTR_CLOSE_CLASSIFICATION]: action.classification,
-    [ATTR_CLOSE_SUMMARY_KEY]: summaryKeyOf(action.classification, action.kind === UNKNOWN_KIND ? 'undeclared_kind' : undefined),
+    [ATTR_CLOSE_SUMMARY_KEY]: summaryKeyOf(
+      action.classification,
+      action.kind === UNKNOWN_KIND ? 'undeclared_kind' : undefined,
+    ),
     [ATTR_CLOSE_PROVENANCE]: provenance,
     [ATTR_ACTION_ID]: action.id,
     [ATTR_LIFECYCLE_KIND]: action.kind,

@@ -89,7 +89,11 @@ function complete(core: Core, run: TrackedRun, options: RunEndOptions | undefine
   guarded('recording the end of a run', () => writeClose(core, run, closeOf(core, run, options, expired)), undefined);
 }
 
-function outcomeOf(run: TrackedRun, options: RunEndOptions | undefined, expired: ExpiryReason | undefined): RecordedOutcome {
+function outcomeOf(
+  run: TrackedRun,
+  options: RunEndOptions | undefined,
+  expired: ExpiryReason | undefined,
+): RecordedOutcome {
   const rawOutcome = readOption(options, 'outcome');
   const error = readOption(options, 'error');
   if (error !== undefined) run.errorSeen = errorFingerprint(error);
@@ -101,7 +105,12 @@ function outcomeOf(run: TrackedRun, options: RunEndOptions | undefined, expired:
 }
 
 /** The close of `run`, from what the interrupt decided and what the host says at the end. */
-export function closeOf(core: Core, run: TrackedRun, options: RunEndOptions | undefined, expired?: ExpiryReason): Close {
+export function closeOf(
+  core: Core,
+  run: TrackedRun,
+  options: RunEndOptions | undefined,
+  expired?: ExpiryReason,
+): Close {
   const outcome = outcomeOf(run, options, expired);
   const late = run.lateCandidate;
   const named = run.closer === undefined ? namedAction(core, readOption(options, 'closedBy')) : undefined;
@@ -115,7 +124,8 @@ export function closeOf(core: Core, run: TrackedRun, options: RunEndOptions | un
   let classification: CloseClassification;
   if (action !== undefined) classification = action.classification;
   else if (run.hostWord !== undefined) classification = run.hostWord;
-  else if (run.interruptedAt !== undefined) classification = outcome === 'user_cancel' ? 'user_cancel' : 'unknown_scope_close';
+  else if (run.interruptedAt !== undefined)
+    classification = outcome === 'user_cancel' ? 'user_cancel' : 'unknown_scope_close';
   else classification = outcome === 'abandoned' ? 'abandoned' : classificationForOutcome(outcome);
   run.final = classification;
   const kind = action?.kind ?? run.hostKind;

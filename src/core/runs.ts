@@ -28,7 +28,17 @@ export function trackRun(core: Core, options: unknown, recording: boolean): RunH
     const raw = readRunOptions(options);
     const signal = isAbortSignal(raw.signal) ? raw.signal : undefined;
     const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
-    return new TrackedRun(core.owner, false, boundedId(raw.runId), undefined, INVALID_SCOPE_KEY, span, false, signal, 0);
+    return new TrackedRun(
+      core.owner,
+      false,
+      boundedId(raw.runId),
+      undefined,
+      INVALID_SCOPE_KEY,
+      span,
+      false,
+      signal,
+      0,
+    );
   }
 }
 
@@ -59,7 +69,8 @@ function startRun(core: Core, options: unknown, recording: boolean): TrackedRun 
     span.setAttributes(attributes);
   } else {
     if (raw.span !== undefined) logger.warn('trackRun: span is not a Span; a run span is started instead');
-    if (sessionId !== undefined && core.settings.recordConversationId) attributes[ATTR_GEN_AI_CONVERSATION_ID] = sessionId;
+    if (sessionId !== undefined && core.settings.recordConversationId)
+      attributes[ATTR_GEN_AI_CONVERSATION_ID] = sessionId;
     span = core.tracer().startSpan(SPAN_NAME_RUN, { kind: SpanKind.INTERNAL, attributes }, liveParent(core));
   }
   const run = new TrackedRun(core.owner, true, runId, sessionId, scopeKey, span, ownsSpan, hostSignal, nextSequence());

@@ -137,11 +137,7 @@ export class Snapshot {
   }
 
   /** The whole snapshot, with the in-flight counts and actions the caller holds. */
-  build(
-    enabled: boolean,
-    inFlight: LifecycleSnapshot['in_flight'],
-    actions: Iterable<ActionState>,
-  ): LifecycleSnapshot {
+  build(enabled: boolean, inFlight: LifecycleSnapshot['in_flight'], actions: Iterable<ActionState>): LifecycleSnapshot {
     const now = performance.now();
     const active: Array<LifecycleSnapshot['active_actions'][number]> = [];
     for (const action of actions) {

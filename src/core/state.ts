@@ -1,7 +1,16 @@
 // The records the core keeps: one per open lifecycle action, one per tracked run. Plain data with
 // no logic beyond reading itself; the core's other modules act on them. A run reaches the code that
 // owns it only through the small `RunOwner` interface, never through a pointer to the tracker.
-import { context, isSpanContextValid, ROOT_CONTEXT, trace, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { errorFingerprint } from '../redact.js';
 import type {
   ActionInfo,
@@ -137,7 +146,7 @@ export class ActionState {
 export function liveParent(core: Core): Context {
   const active = context.active();
   const action = core.current.getStore();
-  if (action !== undefined && action.ended && trace.getSpanContext(active)?.spanId === action.spanContext.spanId) {
+  if (action?.ended && trace.getSpanContext(active)?.spanId === action.spanContext.spanId) {
     return trace.deleteSpan(active);
   }
   return active;

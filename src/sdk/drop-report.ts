@@ -21,7 +21,11 @@ const EXPORTED = 'otel.sdk.exporter.span.exported';
  * `abandoned()`: spans the set-up's export wrapper gave up before they reached the exporter;
  * counted with the failed exports.
  */
-export function createDropReporter(sdk: MetricsSdk, queueSize: number, abandoned: () => number = () => 0): DropReporter {
+export function createDropReporter(
+  sdk: MetricsSdk,
+  queueSize: number,
+  abandoned: () => number = () => 0,
+): DropReporter {
   class DropReader extends sdk.MetricReader {
     constructor() {
       super({ aggregationTemporalitySelector: () => sdk.AggregationTemporality.CUMULATIVE });
@@ -60,13 +64,15 @@ export function createDropReporter(sdk: MetricsSdk, queueSize: number, abandoned
       }
       if (now.queueFull > reported.queueFull) {
         diag.warn(
-          `${PACKAGE_NAME}: ${now.queueFull - reported.queueFull} spans dropped because the span queue (${queueSize}) was full ` +
+          `${PACKAGE_NAME}: ${now.queueFull - reported.queueFull} spans dropped ` +
+            `because the span queue (${queueSize}) was full ` +
             `(${now.queueFull} in all); lifecycle evidence may be missing: raise OTEL_BSP_MAX_QUEUE_SIZE`,
         );
       }
       if (now.exportFailed > reported.exportFailed) {
         diag.warn(
-          `${PACKAGE_NAME}: ${now.exportFailed - reported.exportFailed} spans could not be exported (${now.exportFailed} in all); ` +
+          `${PACKAGE_NAME}: ${now.exportFailed - reported.exportFailed} spans could not be exported ` +
+            `(${now.exportFailed} in all); ` +
             'check OTEL_EXPORTER_OTLP_ENDPOINT and the collector',
         );
       }

@@ -41,4 +41,3 @@ export function samplerFromEnv(sdk: SamplerClasses, env: Readonly<Record<string,
       return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
   }
 }
-

@@ -48,7 +48,11 @@ export function diagLevel(value: string | undefined): DiagLogLevel | undefined {
 }
 
 export function protocolOf(signal: 'TRACES' | 'METRICS', env: Env): 'http/protobuf' | 'http/json' {
-  const protocol = (env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  const protocol = (
+    env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ??
+    env.OTEL_EXPORTER_OTLP_PROTOCOL ??
+    'http/protobuf'
+  ).trim();
   if (protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
   diag.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
   return 'http/protobuf';
@@ -57,13 +61,19 @@ export function protocolOf(signal: 'TRACES' | 'METRICS', env: Env): 'http/protob
 /** The batch processor's settings from `OTEL_BSP_*`, read here on both lines (SDK 3 reads none). */
 export function batchSettings(env: Env, exportTimeout: number) {
   const maxQueueSize = envCount(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? DEFAULT_MAX_QUEUE_SIZE;
-  const maxExportBatchSize = Math.min(envCount(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? DEFAULT_MAX_EXPORT_BATCH_SIZE, maxQueueSize);
+  const maxExportBatchSize = Math.min(
+    envCount(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? DEFAULT_MAX_EXPORT_BATCH_SIZE,
+    maxQueueSize,
+  );
   const userTimeout = envNumber(env.OTEL_BSP_EXPORT_TIMEOUT);
   // The export wrapper answers the processor before the processor's own timer fires, so the
   // processor never takes its failure path. Unless OTEL_BSP_EXPORT_TIMEOUT says otherwise, the
   // exporter's timeout is what bounds an export; the processor's timer is only a backstop.
   const exportTimeoutMillis = userTimeout ?? exportTimeout + 1_000;
-  const answerWithinMs = userTimeout === undefined ? exportTimeout + 500 : Math.max(1, userTimeout - Math.min(500, Math.ceil(userTimeout / 10)));
+  const answerWithinMs =
+    userTimeout === undefined
+      ? exportTimeout + 500
+      : Math.max(1, userTimeout - Math.min(500, Math.ceil(userTimeout / 10)));
   const scheduled = env.OTEL_BSP_SCHEDULE_DELAY;
   const delay = scheduled === undefined || scheduled.trim() === '' ? Number.NaN : Number(scheduled);
   return {

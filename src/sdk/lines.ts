@@ -70,7 +70,15 @@ export const LINES: Readonly<Record<SdkLine, LineSpec>> = {
 };
 
 /** What `/setup` needs on every start, in the order of the install command. */
-export const REQUIRED_ROLES: readonly SdkRole[] = ['api', 'trace', 'contextAsyncHooks', 'core', 'resources', 'metrics', 'traceExporterProto'];
+export const REQUIRED_ROLES: readonly SdkRole[] = [
+  'api',
+  'trace',
+  'contextAsyncHooks',
+  'core',
+  'resources',
+  'metrics',
+  'traceExporterProto',
+];
 
 const spec = (line: SdkLine, role: SdkRole): string => {
   const [name, range] = LINES[line].packages[role];
@@ -128,7 +136,10 @@ export interface HostLine {
 }
 
 /** The SDK line of the installed @opentelemetry/api: 1.10 and later is SDK 3, earlier SDK 2. */
-export function detectLine(apiVersion = installedVersion('@opentelemetry/api'), nodeVersion = process.versions.node): HostLine {
+export function detectLine(
+  apiVersion = installedVersion('@opentelemetry/api'),
+  nodeVersion = process.versions.node,
+): HostLine {
   const api = apiVersion === undefined ? undefined : parseVersion(apiVersion);
   const node = parseVersion(`${nodeVersion}.`) ?? [0, 0];
   const line: SdkLine = api !== undefined ? (atLeast(api, [1, 10]) ? 3 : 2) : atLeast(node, LINES[3].node) ? 3 : 2;
@@ -141,7 +152,8 @@ export function unsupportedRuntime(host: HostLine): string | undefined {
   if (atLeast(node, LINES[host.line].node)) return undefined;
   const [major, minor] = LINES[host.line].node;
   return (
-    `${PACKAGE_NAME}/setup: @opentelemetry/api ${host.api ?? '?'} belongs to OpenTelemetry JS SDK ${host.line}, which needs ` +
+    `${PACKAGE_NAME}/setup: @opentelemetry/api ${host.api ?? '?'} ` +
+    `belongs to OpenTelemetry JS SDK ${host.line}, which needs ` +
     `Node.js >= ${major}.${minor} (this is ${host.node}). On this Node.js use SDK 2: ${installCommand(2)}`
   );
 }
@@ -150,7 +162,10 @@ export function unsupportedRuntime(host: HostLine): string | undefined {
 export function missingPackageError(host: HostLine, role: SdkRole, cause: unknown): Error {
   const [name] = LINES[host.line].packages[role];
   const required = REQUIRED_ROLES.includes(role) || role === 'traceExporterJson';
-  const command = required ? installCommand(host.line, role === 'traceExporterJson') : `npm install ${spec(host.line, role)}`;
-  const on = `OpenTelemetry JS SDK ${host.line}${host.api === undefined ? '' : `, the line of the installed @opentelemetry/api ${host.api}`}`;
+  const command = required
+    ? installCommand(host.line, role === 'traceExporterJson')
+    : `npm install ${spec(host.line, role)}`;
+  const installed = host.api === undefined ? '' : `, the line of the installed @opentelemetry/api ${host.api}`;
+  const on = `OpenTelemetry JS SDK ${host.line}${installed}`;
   return new Error(`${PACKAGE_NAME}/setup needs ${name} (${on}). Install it with: ${command}`, { cause });
 }

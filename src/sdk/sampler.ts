@@ -41,7 +41,8 @@ export function isLifecycleEvidence(spanName: string, attributes: Attributes | u
 export class LifecycleSampler implements SamplerLike {
   /** Throws a `TypeError` when `delegate` is not a sampler (at set-up, never while sampling). */
   constructor(private readonly delegate: SamplerLike) {
-    const ok = typeof delegate === 'object' && delegate !== null && typeof readProperty(delegate, 'shouldSample') === 'function';
+    const ok =
+      typeof delegate === 'object' && delegate !== null && typeof readProperty(delegate, 'shouldSample') === 'function';
     if (!ok) {
       throw new TypeError('otel-session-lifecycle: LifecycleSampler wraps a sampler (an object with shouldSample)');
     }

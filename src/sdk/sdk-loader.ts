@@ -1,7 +1,13 @@
 // Loading the SDK packages of the host's line, behind one interface: the trace SDK (SDK 2's
 // sdk-trace-base or SDK 3's sdk-trace), and the metric readers OTEL_METRICS_EXPORTER names. A
 // missing package fails with the exact install command for that line.
-import { diag, type ContextManager, type MeterProvider, type TextMapPropagator, type TracerProvider } from '@opentelemetry/api';
+import {
+  diag,
+  type ContextManager,
+  type MeterProvider,
+  type TextMapPropagator,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { PACKAGE_NAME } from '../version.js';
 import { envNumber, protocolOf, type Env } from './env.js';
 import type { SamplerClasses } from './env-sampler.js';
@@ -47,7 +53,11 @@ export interface BatchConfig {
   exportTimeoutMillis: number;
   selfObsMeterProvider: MeterProvider;
 }
-type ProviderClass = new (config: { resource: unknown; sampler: SamplerLike; spanProcessors: SpanProcessorLike[] }) => SdkTracerProvider;
+type ProviderClass = new (config: {
+  resource: unknown;
+  sampler: SamplerLike;
+  spanProcessors: SpanProcessorLike[];
+}) => SdkTracerProvider;
 /** `@opentelemetry/sdk-trace` 3.x: `TracerProvider`; processors take one options object. */
 interface TraceSdk3 extends SamplerClasses {
   TracerProvider: ProviderClass;
@@ -68,7 +78,10 @@ export interface CoreSdk {
 export interface ContextAsyncHooks {
   AsyncLocalStorageContextManager: new () => ContextManager & { enable(): unknown };
 }
-export type OtlpExporterClass = new (config: { selfObsMeterProvider: MeterProvider; concurrencyLimit: number }) => SpanExporterLike;
+export type OtlpExporterClass = new (config: {
+  selfObsMeterProvider: MeterProvider;
+  concurrencyLimit: number;
+}) => SpanExporterLike;
 
 /** The trace SDK of the host's line, behind one interface. */
 interface TraceSdk extends SamplerClasses {
@@ -87,7 +100,8 @@ const samplerClasses = (sdk: SamplerClasses): SamplerClasses => ({
 export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
   if (host.line === 3) {
     const sdk = await load<TraceSdk3>(host, 'trace');
-    if (typeof sdk.TracerProvider !== 'function') throw missingPackageError(host, 'trace', new Error('no TracerProvider export'));
+    if (typeof sdk.TracerProvider !== 'function')
+      throw missingPackageError(host, 'trace', new Error('no TracerProvider export'));
     return {
       ...samplerClasses(sdk),
       Provider: sdk.TracerProvider,
@@ -106,11 +120,19 @@ export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
 }
 
 /** The readers `OTEL_METRICS_EXPORTER` names (`prometheus`, `otlp`, comma-separated; default none). */
-export async function metricReaders(host: HostLine, sdk: MetricsSdk, env: Env, names: string[]): Promise<MetricReader[]> {
+export async function metricReaders(
+  host: HostLine,
+  sdk: MetricsSdk,
+  env: Env,
+  names: string[],
+): Promise<MetricReader[]> {
   const readers: MetricReader[] = [];
   for (const name of names) {
     if (name === 'prometheus') {
-      const { PrometheusExporter } = await load<typeof import('@opentelemetry/exporter-prometheus')>(host, 'prometheus');
+      const { PrometheusExporter } = await load<typeof import('@opentelemetry/exporter-prometheus')>(
+        host,
+        'prometheus',
+      );
       const port = envNumber(env.OTEL_EXPORTER_PROMETHEUS_PORT);
       readers.push(
         new PrometheusExporter({
@@ -120,9 +142,17 @@ export async function metricReaders(host: HostLine, sdk: MetricsSdk, env: Env, n
       );
     } else if (name === 'otlp') {
       const role = protocolOf('METRICS', env) === 'http/json' ? 'metricExporterJson' : 'metricExporterProto';
-      const { OTLPMetricExporter } = await load<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(host, role);
+      const { OTLPMetricExporter } = await load<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(
+        host,
+        role,
+      );
       const interval = envNumber(env.OTEL_METRIC_EXPORT_INTERVAL);
-      readers.push(new sdk.PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), ...(interval !== undefined ? { exportIntervalMillis: interval } : {}) }));
+      readers.push(
+        new sdk.PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter(),
+          ...(interval !== undefined ? { exportIntervalMillis: interval } : {}),
+        }),
+      );
     } else if (name !== 'none') {
       diag.warn(`OTEL_METRICS_EXPORTER=${name.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; ignored`);
     }

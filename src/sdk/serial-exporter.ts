@@ -118,7 +118,8 @@ export class SerialExporter implements SpanExporterLike {
       if (finished) return;
       finished = true;
       this.running--;
-      if (result.code !== SUCCESS) diag.debug(`span export of ${entry.spans.length} spans failed: ${String(result.error?.name ?? 'error')}`);
+      if (result.code !== SUCCESS)
+        diag.debug(`span export of ${entry.spans.length} spans failed: ${String(result.error?.name ?? 'error')}`);
       this.answer(entry, this.draining ? result : SUCCEEDED);
       // The next export starts on a later turn: the OTLP exporter counts a request against its
       // concurrency limit until just after this callback returns.

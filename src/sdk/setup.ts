@@ -77,9 +77,6 @@ export interface TelemetryHandle {
 const HANDLE = Symbol.for('otel-session-lifecycle.telemetry');
 type GlobalWithHandle = typeof globalThis & { [HANDLE]?: Promise<TelemetryHandle> };
 
-
-
-
 const disabledHandle = (protocol: string, sdkLine: SdkLine): TelemetryHandle => ({
   enabled: false,
   sdkLine,
@@ -91,9 +88,6 @@ const disabledHandle = (protocol: string, sdkLine: SdkLine): TelemetryHandle => 
   droppedSpans: async () => ({ queueFull: 0, exportFailed: 0 }),
   shutdown: async () => {},
 });
-
-
-
 
 async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const env = options.env ?? process.env;
@@ -112,12 +106,12 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
     load<ResourcesSdk>(host, 'resources'),
     load<MetricsSdk>(host, 'metrics'),
   ]);
-  const resource = resources
-    .defaultResource()
-    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+  const resource = resources.defaultResource().merge(resources.detectResources({ detectors: [resources.envDetector] }));
 
   const exportTimeout =
-    envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ?? envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? DEFAULT_EXPORT_TIMEOUT_MS;
+    envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ??
+    envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ??
+    DEFAULT_EXPORT_TIMEOUT_MS;
   const batch = batchSettings(env, exportTimeout);
 
   // Self-observability: the SDK counts the spans it drops or fails to export into this meter
@@ -137,7 +131,9 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
 
   let tracesExporter = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim().toLowerCase() || 'otlp';
   if (!['otlp', 'console', 'none'].includes(tracesExporter)) {
-    diag.warn(`OTEL_TRACES_EXPORTER=${tracesExporter.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using otlp`);
+    diag.warn(
+      `OTEL_TRACES_EXPORTER=${tracesExporter.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using otlp`,
+    );
     tracesExporter = 'otlp';
   }
   let inner: SpanExporterLike | undefined;
@@ -175,7 +171,9 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   contextManager.enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(
-    new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+    new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
   );
   trace.setGlobalTracerProvider(provider);
   const reporting = setInterval(() => void drops.report(), DROP_REPORT_INTERVAL_MS);
@@ -191,20 +189,37 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
       const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), exportTimeout).unref());
       // From here the whole queue goes out at once, and failures reach the processor.
       exporter?.beginShutdown();
-      let traces = await Promise.race([provider.shutdown().then(() => 'ok' as const, () => 'failed' as const), deadline]);
+      let traces = await Promise.race([
+        provider.shutdown().then(
+          () => 'ok' as const,
+          () => 'failed' as const,
+        ),
+        deadline,
+      ]);
       // One failed batch ends the processor's shutdown early; the others are still on their way.
-      if (traces !== 'timeout' && exporter !== undefined && (await Promise.race([exporter.whenIdle(), deadline])) === 'timeout') {
+      if (
+        traces !== 'timeout' &&
+        exporter !== undefined &&
+        (await Promise.race([exporter.whenIdle(), deadline])) === 'timeout'
+      ) {
         traces = 'timeout';
       }
       await drops.report();
       if (traces === 'timeout') {
-        diag.warn(`${PACKAGE_NAME}: telemetry did not flush within the exporter timeout (${exportTimeout} ms); spans still being exported are lost`);
+        diag.warn(
+          `${PACKAGE_NAME}: telemetry did not flush within the exporter timeout (${exportTimeout} ms); ` +
+            'spans still being exported are lost',
+        );
       } else if (traces === 'failed') {
         diag.warn(`${PACKAGE_NAME}: the last span export at shutdown failed; its spans are lost`);
       }
       lastTotals = await drops.totals().catch(() => lastTotals);
       await Promise.race([stopMetrics(), deadline]);
-    })().catch((error: unknown) => diag.warn(`${PACKAGE_NAME}: shutdown failed (${(error as { name?: unknown } | undefined)?.name ?? typeof error})`));
+    })().catch((error: unknown) =>
+      diag.warn(
+        `${PACKAGE_NAME}: shutdown failed (${(error as { name?: unknown } | undefined)?.name ?? typeof error})`,
+      ),
+    );
     return stopping;
   };
   const handle: TelemetryHandle = {

@@ -39,16 +39,18 @@ function snapshotLine(snapshot: SnapshotLike): string {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
       options: { html: { type: 'string' }, 'no-color': { type: 'boolean' }, width: { type: 'string' } },
     });
+  let parsed: ReturnType<typeof parse> | undefined;
+  try {
+    parsed = parse();
   } catch {
     parsed = undefined;
   }
@@ -56,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const width = parsed?.values.width === undefined ? (process.stdout.columns ?? 100) : Number(parsed.values.width);
   const stdinTwice = files.filter((f) => f === '-').length > 1;
   if (parsed === undefined || command !== 'view' || files.length === 0 || !Number.isFinite(width) || stdinTwice) {
-    process.stderr.write(USAGE + '\n');
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const inputs: LifecycleFile[] = [];
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       return fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
-  let data;
+  let data: ReturnType<typeof lifecycleDataFromFiles>;
   try {
     data = lifecycleDataFromFiles(inputs);
   } catch (error) {
@@ -89,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const options = { color, width: Math.min(Math.max(width, 40), 200) };
   const snapshots = data.snapshots.map(snapshotLine).join('');
   const spans = data.spans.length > 0 || snapshots === '';
-  const view = spans ? renderLifecycleTree(data.spans, options) + '\n' + renderCloseTable(data.spans, options) : '';
+  const view = spans ? `${renderLifecycleTree(data.spans, options)}\n${renderCloseTable(data.spans, options)}` : '';
   process.stdout.write(view + (spans && snapshots ? '\n' : '') + snapshots);
   return 0;
 }

@@ -4,7 +4,7 @@
 // Everything goes through textContent and DOM properties: no input text is ever parsed as HTML.
 // Plain ES2020 in a string: it runs in the browser, not in Node. Row layout: RunRow in model.ts.
 
-export const CLIENT_SCRIPT = String.raw`(function () {
+export const CLIENT_SCRIPT = `(function () {
 'use strict';
 var root = document.documentElement;
 var data = JSON.parse(document.getElementById('lifecycle-data').textContent);

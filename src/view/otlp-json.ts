@@ -192,4 +192,3 @@ export function spansFromOtlpJson(input: unknown): TreeSpan[] {
   }
   return spans;
 }
-

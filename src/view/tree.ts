@@ -40,21 +40,23 @@ function line(segments: Array<[string, string?]>, options: Required<RenderOption
   for (const [text, style] of segments) {
     if (used >= options.width) break;
     const room = options.width - used;
-    const piece = text.length > room ? text.slice(0, Math.max(0, room - 1)) + '…' : text;
+    const piece = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
     used += piece.length;
     out += options.color && style !== undefined && piece !== '' ? `\u001b[${ANSI[style]}m${piece}\u001b[0m` : piece;
   }
   return out.trimEnd();
 }
 
-const clip = (text: string, width: number): string => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width));
+const clip = (text: string, width: number): string =>
+  text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 /** A column: the text cut with an ellipsis to leave at least one space before the next column. */
-const col = (text: string, width: number): string => clip(text, width - 1) + ' ';
+const col = (text: string, width: number): string => `${clip(text, width - 1)} `;
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
 const str = (value: unknown): string => (value === undefined ? '' : String(value));
 const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTimeMs || a.spanId.localeCompare(b.spanId);
 const byRunId = (a: TreeSpan, b: TreeSpan): number =>
-  str(a.attributes[ATTR_RUN_ID]).localeCompare(str(b.attributes[ATTR_RUN_ID]), 'en', { numeric: true }) || byStart(a, b);
+  str(a.attributes[ATTR_RUN_ID]).localeCompare(str(b.attributes[ATTR_RUN_ID]), 'en', { numeric: true }) ||
+  byStart(a, b);
 
 function treeSpans(spans: unknown, caller: string): TreeSpan[] {
   if (!Array.isArray(spans)) throw new TypeError(`otel-session-lifecycle: ${caller} takes an array of spans`);
@@ -75,20 +77,43 @@ function isRunSpan(span: TreeSpan): boolean {
  * The tree of each lifecycle action (oldest first): the action, its `run closed` children, and
  * for each child the run span it links to; then the closes no action explains.
  */
-export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
+export function renderLifecycleTree(
+  spans: ReadonlyArray<TreeSpan | ReadableSpanLike>,
+  options?: RenderOptions,
+): string {
   const all = treeSpans(spans, 'renderLifecycleTree');
   const o = settings(options);
   const bySpanId = new Map(all.map((s) => [s.spanId, s]));
-  const actions = all.filter((s) => s.name.startsWith(SPAN_NAME_ACTION_PREFIX) && s.attributes[ATTR_ACTION_ID] !== undefined).sort(byStart);
+  const actions = all
+    .filter((s) => s.name.startsWith(SPAN_NAME_ACTION_PREFIX) && s.attributes[ATTR_ACTION_ID] !== undefined)
+    .sort(byStart);
   const lines: string[] = [];
   for (const action of actions) {
     const a = action.attributes;
     const keys = Array.isArray(a[ATTR_SCOPE_KEYS]) ? (a[ATTR_SCOPE_KEYS] as unknown[]).map(String) : [];
-    lines.push(line([[action.name, 'bold'], [`  ${str(a[ATTR_ACTION_ID])}`, 'dim'], [`  ${ms(action.durationMs)}`]], o));
+    lines.push(
+      line([[action.name, 'bold'], [`  ${str(a[ATTR_ACTION_ID])}`, 'dim'], [`  ${ms(action.durationMs)}`]], o),
+    );
     const omitted = Number(a[ATTR_RUNS_OMITTED] ?? 0);
-    const scopes = keys.length === 0 ? 'no scopes' : `scopes ${keys.slice(0, 3).join(' ')}${keys.length > 3 ? ` (+${keys.length - 3})` : ''}`;
-    lines.push(line([[`  ${str(a[ATTR_RUNS_INTERRUPTED]) || '0'} runs interrupted${omitted > 0 ? `, ${omitted} past the cap` : ''}  ${scopes}`, 'dim']], o));
-    const children = all.filter((s) => s.name === SPAN_NAME_CLOSED_RUN && s.parentSpanId === action.spanId).sort(byRunId);
+    const scopes =
+      keys.length === 0
+        ? 'no scopes'
+        : `scopes ${keys.slice(0, 3).join(' ')}${keys.length > 3 ? ` (+${keys.length - 3})` : ''}`;
+    lines.push(
+      line(
+        [
+          [
+            `  ${str(a[ATTR_RUNS_INTERRUPTED]) || '0'} runs interrupted` +
+              `${omitted > 0 ? `, ${omitted} past the cap` : ''}  ${scopes}`,
+            'dim',
+          ],
+        ],
+        o,
+      ),
+    );
+    const children = all
+      .filter((s) => s.name === SPAN_NAME_CLOSED_RUN && s.parentSpanId === action.spanId)
+      .sort(byRunId);
     children.forEach((child, i) => {
       const c = child.attributes;
       const classification = str(c[ATTR_CLOSE_CLASSIFICATION]);
@@ -99,7 +124,7 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
         line(
           [
             [`  ${i === children.length - 1 ? '└─' : '├─'} `],
-            [clip(str(c[ATTR_RUN_ID]), 12) + ' '],
+            [`${clip(str(c[ATTR_RUN_ID]), 12)} `],
             [col(classification, 23), classificationColor(classification)],
             [col(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
             [col(ms(child.durationMs), 10)],
@@ -112,7 +137,9 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
     });
     lines.push('');
   }
-  const unexplained = all.filter((s) => isRunSpan(s) && s.attributes[ATTR_CLOSE_CLASSIFICATION] === 'unknown_scope_close').sort(byRunId);
+  const unexplained = all
+    .filter((s) => isRunSpan(s) && s.attributes[ATTR_CLOSE_CLASSIFICATION] === 'unknown_scope_close')
+    .sort(byRunId);
   if (unexplained.length > 0) {
     lines.push(line([[`closes no action explains (unknown_scope_close): ${unexplained.length}`, 'red']], o));
     for (const run of unexplained) {
@@ -121,7 +148,7 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
         line(
           [
             ['  ✗ ', 'red'],
-            [clip(str(r[ATTR_RUN_ID]), 12) + ' '],
+            [`${clip(str(r[ATTR_RUN_ID]), 12)} `],
             [col(str(r[ATTR_SCOPE_KEY]), 22)],
             [col(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
             [col(ms(run.durationMs), 10)],
@@ -133,7 +160,8 @@ export function renderLifecycleTree(spans: ReadonlyArray<TreeSpan | ReadableSpan
     }
     lines.push('');
   }
-  if (actions.length === 0 && unexplained.length === 0) lines.push('no lifecycle actions and no unexplained closes in these spans', '');
+  if (actions.length === 0 && unexplained.length === 0)
+    lines.push('no lifecycle actions and no unexplained closes in these spans', '');
   return lines.join('\n');
 }
 
@@ -153,10 +181,21 @@ export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLik
   const rows = [...counts.values()].sort((a, b) => b.runs - a.runs || a.classification.localeCompare(b.classification));
   // The summary key column gives way to the width, so the count always shows.
   const keyWidth = Math.min(52, o.width - 30);
-  const lines = [line([[clip('classification', 24)], [clip('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false })];
+  const lines = [
+    line([[clip('classification', 24)], [clip('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false }),
+  ];
   for (const row of rows) {
-    lines.push(line([[col(row.classification, 24), classificationColor(row.classification)], [col(row.summaryKey, keyWidth)], [String(row.runs).padStart(6)]], o));
+    lines.push(
+      line(
+        [
+          [col(row.classification, 24), classificationColor(row.classification)],
+          [col(row.summaryKey, keyWidth)],
+          [String(row.runs).padStart(6)],
+        ],
+        o,
+      ),
+    );
   }
   if (rows.length === 0) lines.push('(no run closes)');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

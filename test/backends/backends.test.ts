@@ -176,7 +176,7 @@ describe('Jaeger shows a dispose-all the way the README says', () => {
     expect(runIds.filter((id) => !closed.includes(id))).toHaveLength(runIds.length - CAP);
   });
 
-  it('names each link\'s relation: Jaeger\'s v3 API (OTLP JSON) returns the link attributes', async () => {
+  it("names each link's relation: Jaeger's v3 API (OTLP JSON) returns the link attributes", async () => {
     const relation = (links: Array<{ attributes?: OtlpAttribute[] }>) =>
       links.map((l) => l.attributes?.find((a) => a.key === 'session_host.link.relation')?.value.stringValue);
     const spans = await query.otlpTrace(action.traceID);
@@ -190,7 +190,7 @@ describe('Jaeger shows a dispose-all the way the README says', () => {
     expect(JSON.stringify(actionTrace)).not.toContain('session_host.link.relation');
   });
 
-  it('the package\'s terminal view reads the trace Jaeger returns as OTLP JSON (API v3)', async () => {
+  it("the package's terminal view reads the trace Jaeger returns as OTLP JSON (API v3)", async () => {
     const { json } = await httpJson('GET', `${jaeger.url}/api/v3/traces/${action.traceID}`);
     const spans = spansFromOtlpJson((json as { result: unknown }).result);
     expect(spans.map((s) => s.spanId).sort()).toEqual(actionTrace.spans.map((s) => s.spanID).sort());
@@ -262,8 +262,12 @@ describe('tail sampling keeps every trace that carries lifecycle evidence', () =
       30_000,
       'the reload trace',
     );
-    expect(reload.spans.filter((s) => s.operationName === 'run closed').map((s) => tag(s, RUN_ID)).sort())
-      .toEqual([...long.reloaded].sort());
+    expect(
+      reload.spans
+        .filter((s) => s.operationName === 'run closed')
+        .map((s) => tag(s, RUN_ID))
+        .sort(),
+    ).toEqual([...long.reloaded].sort());
   }, 150_000);
 
   it('finds the unexplained closes with one tag search, and keeps no span twice', async () => {
@@ -333,7 +337,7 @@ describe('span metrics in Prometheus feed the unknown_scope_close alert', () => 
         return value === '4' ? value : undefined;
       },
       45_000,
-      'the rule\'s unknown_scope_close selector counting 4 run spans',
+      "the rule's unknown_scope_close selector counting 4 run spans",
     );
     expect(numerator).toBe('4');
 
@@ -359,9 +363,7 @@ describe('span metrics in Prometheus feed the unknown_scope_close alert', () => 
           const response = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
             data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
           };
-          return response.data.alerts.find(
-            (a) => a.labels.alertname === ALERT && a.labels.service_name === SERVICE,
-          );
+          return response.data.alerts.find((a) => a.labels.alertname === ALERT && a.labels.service_name === SERVICE);
         },
         90_000,
         'the span-metrics alert going pending',

@@ -48,9 +48,14 @@ beforeAll(async () => {
     );
   }
   const hostnames = tier.map((c) => `"${c.otlpGrpc}"`).join(', ');
-  front = await startCollector(work, 'loadbalancer', {
-    loadbalancing: `{ resolver: { static: { hostnames: [${hostnames}] } } }`,
-  }, LOADBALANCER);
+  front = await startCollector(
+    work,
+    'loadbalancer',
+    {
+      loadbalancing: `{ resolver: { static: { hostnames: [${hostnames}] } } }`,
+    },
+    LOADBALANCER,
+  );
   ({ service: host, url: hostUrl } = await startExampleHost(front.otlpHttp, SERVICE));
 }, 120_000);
 
@@ -69,7 +74,7 @@ const post = async (path: string, body: Record<string, unknown> = {}) => {
 };
 
 describe('two sampling collectors behind a load-balancing one', () => {
-  it('keeps every closed run\'s trace, whichever collector decided it, and splits the traces', async () => {
+  it("keeps every closed run's trace, whichever collector decided it, and splits the traces", async () => {
     const before = await Promise.all(tier.map((c) => tailSampler(c)));
     // Long runs whose first step reaches the collectors at once, and short runs that succeed.
     const reloadDir = (await post('/projects', { name: 'reload' })).directory!;
@@ -97,7 +102,10 @@ describe('two sampling collectors behind a load-balancing one', () => {
       90_000,
       `both sampling collectors deciding ${expected} traces`,
     );
-    expect(split.every((n) => n > 0), `traces per collector: ${split.join(', ')}`).toBe(true);
+    expect(
+      split.every((n) => n > 0),
+      `traces per collector: ${split.join(', ')}`,
+    ).toBe(true);
 
     await post('/reload', { directory: reloadDir });
     await post('/crash', { directory: crashDir });

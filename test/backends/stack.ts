@@ -78,7 +78,7 @@ export async function startCollector(
   const overlay = join(work, `${name}.overlay.yaml`);
   writeFileSync(
     overlay,
-    [
+    `${[
       'receivers:',
       '  otlp:',
       '    protocols:',
@@ -92,7 +92,7 @@ export async function startCollector(
       '    metrics:',
       '      readers:',
       `        - pull: { exporter: { prometheus: { host: "127.0.0.1", port: ${telemetry} } } }`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   const service = startService(binary('otelcol'), [`--config=${config}`, `--config=${overlay}`], {});
   const otlpHttp = `http://127.0.0.1:${http}`;
@@ -166,7 +166,7 @@ export async function startPrometheus(work: string, targets: string[], ruleFiles
   const config = join(work, 'prometheus.yml');
   writeFileSync(
     config,
-    [
+    `${[
       'global:',
       '  scrape_interval: 1s',
       '  evaluation_interval: 1s',
@@ -176,14 +176,18 @@ export async function startPrometheus(work: string, targets: string[], ruleFiles
       '  - job_name: collector',
       '    static_configs:',
       `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
-  const service = startService(tool('prometheus'), [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], {});
+  const service = startService(
+    tool('prometheus'),
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    {},
+  );
   await ready(service, `${url}/-/ready`, 'Prometheus');
   return {
     service,

@@ -6,5 +6,5 @@ export const DIR_B = '/home/alice/projects/secret-beta';
 export const DIR_C = '/srv/tenants/bob@example.com/work';
 
 export function expectedKey(raw: string): string {
-  return 'dir:' + createHash('sha256').update(raw).digest('hex').slice(0, 16);
+  return `dir:${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }

@@ -65,7 +65,10 @@ export function hostRun(
 export function captureDiag(level = DiagLogLevel.WARN): { lines: string[]; restore: () => void } {
   const lines: string[] = [];
   const write = (...args: unknown[]) => lines.push(args.map(String).join(' '));
-  diag.setLogger({ error: write, warn: write, info: write, debug: write, verbose: write }, { logLevel: level, suppressOverrideMessage: true });
+  diag.setLogger(
+    { error: write, warn: write, info: write, debug: write, verbose: write },
+    { logLevel: level, suppressOverrideMessage: true },
+  );
   return { lines, restore: () => diag.disable() };
 }
 

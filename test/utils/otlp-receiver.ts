@@ -101,8 +101,14 @@ export function decodeRequest(raw: RawRequest, encoding: 'hex' | 'base64'): Wire
           parentSpanId: hexId(s.parentSpanId, encoding),
           name: s.name,
           attributes: attributes(s.attributes),
-          links: (s.links ?? []).map((l) => ({ traceId: hexId(l.traceId, encoding), spanId: hexId(l.spanId, encoding) })),
-          status: { code: typeof code === 'string' ? (STATUS_CODES[code] ?? -1) : (code ?? 0), ...(s.status?.message ? { message: s.status.message } : {}) },
+          links: (s.links ?? []).map((l) => ({
+            traceId: hexId(l.traceId, encoding),
+            spanId: hexId(l.spanId, encoding),
+          })),
+          status: {
+            code: typeof code === 'string' ? (STATUS_CODES[code] ?? -1) : (code ?? 0),
+            ...(s.status?.message ? { message: s.status.message } : {}),
+          },
           resource,
           scope: ss.scope ?? { name: '' },
         });
@@ -116,7 +122,11 @@ export function decodeBody(contentType: string, body: Buffer): WireSpan[] {
   if (contentType.includes('json')) return decodeRequest(JSON.parse(body.toString('utf8')) as RawRequest, 'hex');
   if (contentType.includes('protobuf')) {
     const message = ExportTraceServiceRequest.decode(body);
-    const raw = ExportTraceServiceRequest.toObject(message, { longs: String, bytes: String, enums: Number }) as RawRequest;
+    const raw = ExportTraceServiceRequest.toObject(message, {
+      longs: String,
+      bytes: String,
+      enums: Number,
+    }) as RawRequest;
     return decodeRequest(raw, 'base64');
   }
   throw new Error(`unexpected content type ${contentType}`);
@@ -133,7 +143,12 @@ export interface Receiver {
   readonly url: string;
   readonly requests: WireRequest[];
   /** Every request body as received (traces, metrics), for byte-level checks. */
-  readonly raw: Array<{ path: string; contentType: string; body: Buffer; headers: Record<string, string | string[] | undefined> }>;
+  readonly raw: Array<{
+    path: string;
+    contentType: string;
+    body: Buffer;
+    headers: Record<string, string | string[] | undefined>;
+  }>;
   spans(): WireSpan[];
   /** Trace requests open at once, at most, so far: counted from arrival to the response or a closed connection. */
   maxConcurrentTraceRequests(): number;

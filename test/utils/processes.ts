@@ -54,7 +54,11 @@ export interface Service {
 }
 
 export function startService(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Service {
-  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
@@ -97,7 +101,10 @@ export function startService(command: string, args: string[], env: Record<string
     async stop(ms = 10_000) {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         process.kill(child.pid, 'SIGTERM');
-        const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), ms);
+        const timer = setTimeout(
+          () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+          ms,
+        );
         const result = await exited;
         clearTimeout(timer);
         return result;
@@ -107,7 +114,11 @@ export function startService(command: string, args: string[], env: Record<string
   };
 }
 
-export async function httpJson(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export async function httpJson(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
