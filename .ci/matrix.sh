@@ -2,7 +2,7 @@
 # The runtime x SDK line matrix, after `npm test` (the unit suite on Node 20, SDK 2):
 #   - the unit suite on Node 24 (and Node 22);
 #   - consumers installed from the `npm pack` tarball into fresh folders, each with exactly one
-#     install line of docs/install.md (no other package), npm's output checked for warnings;
+#     install line of README.md (no other package), npm's output checked for warnings;
 #   - in them, the set-up and register tests (wire, faults, export path, examples) on SDK 2 with
 #     Node 20, SDK 3 with Node 24 and Node 22, and the register (--preload) and wire tests on Bun
 #     with both lines.
@@ -25,7 +25,7 @@ step "npm pack (builds in prepack)"
 tarball="$work/$(npm pack --pack-destination "$work" | tail -1)"
 [[ -f $tarball ]]
 
-# install DIR NODE LINE [ALLOWED]: runs install line LINE of docs/install.md in DIR, with
+# install DIR NODE LINE [ALLOWED]: runs install line LINE of README.md in DIR, with
 # `otel-session-lifecycle` replaced by the tarball, npm run on NODE (so engines are checked against
 # it). Any npm warning fails, except lines matching ALLOWED that do not name this package.
 install() {
