@@ -34,6 +34,7 @@ export class Tracker implements Core {
   private meterProvider: MeterProvider | undefined;
   private explicitMeterProvider: MeterProvider | undefined;
   private cachedMetrics: LifecycleMetrics | undefined;
+  private meterSettled = false;
   private readonly warned = new Set<string>();
 
   constructor(settings: Settings) {
@@ -70,13 +71,19 @@ export class Tracker implements Core {
     this.cachedTracer = tracer;
   }
 
-  /** The metrics of the provider set on the instrumentation, else of the global one, resolved when recording. */
+  /**
+   * The metrics of the provider set on the instrumentation, else of the global one, resolved when
+   * recording: until a global provider is registered (the API answers with its no-op one), it is
+   * looked up again at each record; once one is, it is kept.
+   */
   metrics(): LifecycleMetrics {
+    if (this.cachedMetrics !== undefined && this.meterSettled) return this.cachedMetrics;
     const provider = this.explicitMeterProvider ?? metrics.getMeterProvider();
     if (provider !== this.meterProvider || this.cachedMetrics === undefined) {
       this.cachedMetrics = new LifecycleMetrics(meterOf(provider));
       this.meterProvider = provider;
     }
+    this.meterSettled = this.explicitMeterProvider !== undefined || !isNoop(provider);
     return this.cachedMetrics;
   }
 
@@ -84,6 +91,7 @@ export class Tracker implements Core {
     const created = new LifecycleMetrics(meterOf(provider));
     this.explicitMeterProvider = this.meterProvider = provider;
     this.cachedMetrics = created;
+    this.meterSettled = true;
   }
 
   warnOnce(key: string, message: string): void {
@@ -130,6 +138,11 @@ export class Tracker implements Core {
     };
     return this.snapshot.build(enabled, inFlight, this.openActions.values());
   }
+}
+
+/** The API's stand-in while no global meter provider is registered. */
+function isNoop(provider: MeterProvider): boolean {
+  return provider.constructor?.name === 'NoopMeterProvider';
 }
 
 function meterOf(provider: MeterProvider): Meter {
