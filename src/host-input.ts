@@ -41,7 +41,11 @@ export function isSpan(value: unknown): value is Span {
   );
 }
 
+/** The runtime's own AbortSignal class: its instances need no duck-typing. */
+const NATIVE_SIGNAL: typeof AbortSignal | undefined = typeof AbortSignal === 'function' ? AbortSignal : undefined;
+
 export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (NATIVE_SIGNAL !== undefined && value instanceof NATIVE_SIGNAL) return true;
   return (
     typeof value === 'object' &&
     value !== null &&

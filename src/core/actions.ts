@@ -25,7 +25,7 @@ import { isBoundedToken } from './classification.js';
 import { ActionState, liveParent, nextActionId, type Core } from './state.js';
 
 /** Ended actions `closedBy` may still name (within the late window). */
-const MAX_ENDED_ACTIONS = 256;
+const MAX_ENDED_ACTIONS = 32;
 
 /** A handle on one action: the action's own, or a joined call's share of the action it joined. */
 class Handle implements ActionHandle {
