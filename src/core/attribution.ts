@@ -94,8 +94,8 @@ function recentCloser(core: Core, run: TrackedRun): ActionState | undefined {
 }
 
 /**
- * Marks `run` as closed by `action`: counted on it (as a late close when it has ended), with a
- * `run closed` child under it while under the fan-out cap. `startTime` dates a child started later
+ * Marks `run` as closed by `action`: counted on it while it is open (a late close is counted by the
+ * snapshot), with a `run closed` child under it while under the fan-out cap. `startTime` dates a child started later
  * than the interrupt (a late close settled at the end).
  */
 export function commit(
@@ -110,8 +110,7 @@ export function commit(
   run.provenance = provenance;
   run.late = late;
   run.lateCandidate = undefined;
-  if (late) action.lateCloses++;
-  else {
+  if (!late) {
     action.runsInterrupted++;
     action.noteScopeKey(run.scopeKey, core.settings.maxScopeKeysPerAction);
     if (run.scope !== undefined) action.noteClosed(run.scope);

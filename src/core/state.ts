@@ -95,7 +95,6 @@ export class ActionState {
   readonly closed = new Map<Scope, number>();
   runsInterrupted = 0;
   closedRunSpans = 0;
-  lateCloses = 0;
   /** The action's own work plus every joined call not yet settled; it ends when this reaches 0. */
   pending = 1;
   failure: { error: unknown } | undefined;
