@@ -66,10 +66,6 @@ export class ScopeKeyCache {
     }
     return key;
   }
-
-  get size(): number {
-    return this.keys.size;
-  }
 }
 
 /**
