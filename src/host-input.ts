@@ -64,6 +64,15 @@ export function spanContextOf(span: Span): SpanContext | undefined {
   }
 }
 
+/** `true` for an instance of Error (a revoked proxy or a hostile prototype answers `false`). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
 const promiseThen = Promise.prototype.then;
 
 /**
