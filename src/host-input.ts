@@ -73,18 +73,82 @@ export function isError(value: unknown): value is Error {
   }
 }
 
+/**
+ * `true` for an Effect value (effect 4 marks every Effect with this key), recognised without
+ * importing `effect`.
+ */
+export function isEffectLike(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return '~effect/Effect' in value;
+  } catch {
+    return false;
+  }
+}
+
 const promiseThen = Promise.prototype.then;
 
 /**
- * Observes a native promise's settlement with the intrinsic `then` (so a subclass's own `then` is
- * not called by us); `false` for anything else. A thenable that is not a native promise is never
- * touched: calling its `then` could run a lazy thenable's work a second time.
+ * What a wrapped call returns, followed to its settlement: `onSettled` runs once, when the value
+ * settles (at once for a value that is not a promise or thenable). What the caller gets back works
+ * as the value did:
+ * - a native promise: a promise derived with the intrinsic `then` (a subclass's own `then` is not
+ *   called), settling as it does. Derived, so that a rejection nobody handles still reaches the
+ *   process's `unhandledRejection`, as it would without the package;
+ * - another thenable (a promise library's, or a lazy one whose `then` starts the work): its `then`
+ *   is called exactly once, here; the caller gets a proxy of it whose `then` answers from that one
+ *   call, so the work runs once and every other property is the thenable's own.
+ * Anything else, and a thenable that cannot be proxied, is returned as it is (settled at once).
  */
-export function observeSettlement(value: unknown, onFulfilled: () => void, onRejected: (e: unknown) => void): boolean {
-  if (!(value instanceof Promise)) return false;
+export function followSettlement<T>(value: T, onSettled: (failed: boolean, error: unknown) => void): T {
+  if (isNativePromise(value)) {
+    return promiseThen.call(
+      value,
+      (result: unknown) => {
+        onSettled(false, undefined);
+        return result;
+      },
+      (error: unknown) => {
+        onSettled(true, error);
+        throw error;
+      },
+    ) as T;
+  }
+  const then = typeof value === 'object' || typeof value === 'function' ? thenOf(value) : undefined;
+  if (then === undefined || !canProxyThen(value as object)) {
+    onSettled(false, undefined);
+    return value;
+  }
+  const settled = new Promise((resolve, reject) => {
+    then.call(value, resolve, reject);
+  });
+  const derived = followSettlement(settled, onSettled);
+  const derivedThen = (onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> =>
+    promiseThen.call(derived, onFulfilled as never, onRejected as never);
+  return new Proxy(value as object, {
+    get: (target, key, receiver) => (key === 'then' ? derivedThen : Reflect.get(target, key, receiver)),
+  }) as T;
+}
+
+function isNativePromise(value: unknown): value is Promise<unknown> {
   try {
-    promiseThen.call(value, onFulfilled, onRejected);
-    return true;
+    return value instanceof Promise;
+  } catch {
+    return false;
+  }
+}
+
+function thenOf(value: unknown): ((this: unknown, ...args: unknown[]) => unknown) | undefined {
+  if (value === null) return undefined;
+  const then = readProperty(value as object, 'then');
+  return typeof then === 'function' ? (then as (this: unknown, ...args: unknown[]) => unknown) : undefined;
+}
+
+/** A proxy may answer its own `then` unless the target's is a fixed own property (frozen). */
+function canProxyThen(value: object): boolean {
+  try {
+    const own = Object.getOwnPropertyDescriptor(value, 'then');
+    return own === undefined || own.configurable === true || own.writable === true;
   } catch {
     return false;
   }

@@ -39,3 +39,16 @@ export function meaningOf(reason: unknown): ReasonMeaning | undefined {
   const meaning = readProperty(reason, MEANING);
   return typeof meaning === 'object' && meaning !== null ? (meaning as ReasonMeaning) : undefined;
 }
+
+/**
+ * `true` for an error that says its run was interrupted: an `AbortError`, the run signal's own
+ * reason, or an Effect fiber's interruption (an error caused by Effect's `InterruptCause`). A run
+ * that ends with one before any interrupt was seen was interrupted all the same.
+ */
+export function isInterruptError(error: unknown, signal: AbortSignal | undefined): boolean {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return false;
+  if (signal !== undefined && readProperty(signal, 'reason') === error) return true;
+  if (readProperty(error, 'name') === 'AbortError') return true;
+  const cause = readProperty(error, 'cause');
+  return typeof cause === 'object' && cause !== null && readProperty(cause, 'name') === 'InterruptCause';
+}

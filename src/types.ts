@@ -208,13 +208,25 @@ export type StoreMethodKinds<T, K extends string = never> = {
 
 export interface InstrumentStoreOptions {
   /**
-   * The raw scopes (directories) a call targets, from its method name and arguments. Default: from
-   * the first argument, when it is a directory string, an object with a string `directory`
-   * (`dispose(ctx)`, `reload({ directory })`), or an array of those; else none.
+   * The raw scopes (directories) a call targets, from its method name and arguments. Default, and
+   * whenever it answers `undefined`: from the first argument, when it is a directory string, an
+   * object with a string `directory` (`dispose(ctx)`, `reload({ directory })`), or an array of
+   * those; else none. Answer `[]` for a call that targets no scope.
    */
   scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
   /** The bounded reason and origin of a call (see `ActionOptions`), from its method name and arguments. */
   detailsOf?:
     | ((methodName: string, args: readonly unknown[]) => Pick<ActionOptions, 'reason' | 'origin'> | undefined)
     | undefined;
+}
+
+/** Options of `defineAction`: a defined action's scopes and details, from each call's arguments. */
+export interface DefineActionOptions<A extends readonly unknown[] = readonly unknown[]> {
+  /**
+   * The raw scopes (directories) a call targets. Default, and whenever it answers `undefined`: from
+   * the first argument, as for `instrumentStore`. Answer `[]` for a call that targets no scope.
+   */
+  scopeOf?: ((args: A) => string | readonly string[] | undefined) | undefined;
+  /** The bounded reason and origin of a call (see `ActionOptions`). */
+  detailsOf?: ((args: A) => Pick<ActionOptions, 'reason' | 'origin'> | undefined) | undefined;
 }

@@ -3,7 +3,7 @@
 // its own work and every call it joined have settled, or until the action watchdog ends it.
 import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { guarded } from '../guard.js';
-import { observeSettlement, readArray, readOption } from '../host-input.js';
+import { followSettlement, readArray, readOption } from '../host-input.js';
 import { logger } from '../log.js';
 import { errorFingerprint } from '../redact.js';
 import {
@@ -100,7 +100,10 @@ function beginOrJoin(core: Core, kind: unknown, options: unknown): ActionHandle 
   return new Handle(core, start(core, resolved, scopes, options));
 }
 
-/** Runs `fn` as an action: ends it when `fn` returns, throws, or its promise settles. */
+/**
+ * Runs `fn` as an action: ends it when `fn` returns, throws, or what it returns settles (a promise
+ * or thenable is followed, see `followSettlement`).
+ */
 export function runAction<T>(core: Core, kind: unknown, options: unknown, fn: () => T): T {
   const handle = begin(core, kind, options);
   if (!(handle instanceof Handle)) return fn();
@@ -111,13 +114,7 @@ export function runAction<T>(core: Core, kind: unknown, options: unknown, fn: ()
     handle.settle(true, error);
     throw error;
   }
-  const observed = observeSettlement(
-    result,
-    () => handle.settle(false, undefined),
-    (error) => handle.settle(true, error),
-  );
-  if (!observed) handle.settle(false, undefined);
-  return result;
+  return followSettlement(result, (failed, error) => handle.settle(failed, error));
 }
 
 function readScopes(options: unknown): string[] {

@@ -46,7 +46,7 @@ function causeAtInterrupt(core: Core, run: RunRecord, meta: InterruptMeta | unde
   if (active !== undefined) return commit(core, run, active, 'context');
   const reason = run.hostSignal === undefined ? undefined : meaningOf(readProperty(run.hostSignal, 'reason'));
   if (readOption(meta, 'userCancel') === true || reason?.userCancel === true) return USER_CANCEL;
-  const registered = run.scope?.top();
+  const registered = registeredCloser(run);
   if (registered !== undefined) return commit(core, run, registered, 'scope_registry');
   const named = namedAction(core, readOption(meta, 'closedBy'));
   if (named !== undefined) return commit(core, run, named, 'explicit');
@@ -84,6 +84,16 @@ export function namedAction(core: Core, id: unknown): ActionState | undefined {
   if (action?.ended === true && Date.now() - action.endedAt > core.settings.lateCloseWindowMs) action = undefined;
   if (action === undefined) logger.warn('closedBy names no open or recently ended action; ignored');
   return action;
+}
+
+/**
+ * The open action registered on the run's scope that targeted it while the run was there: a run
+ * started in a scope after an action registered on it (the new instance of a reload still
+ * finishing) is not that action's to explain. Of two such actions, the later registered one.
+ */
+function registeredCloser(run: RunRecord): ActionState | undefined {
+  const scope = run.scope;
+  return scope?.top((action) => (action.closed.get(scope) ?? Number.POSITIVE_INFINITY) > run.sequence);
 }
 
 /** The action that closed the run's scope within the late window, if the run was there when it did. */

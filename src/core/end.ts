@@ -3,8 +3,9 @@
 // output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
 import { SpanStatusCode, type Attributes, type Span, type SpanStatus } from '@opentelemetry/api';
 import { guarded } from '../guard.js';
-import { readProperty } from '../host-input.js';
+import { readOption, readProperty } from '../host-input.js';
 import { logger } from '../log.js';
+import { isInterruptError } from '../reasons.js';
 import { errorFingerprint } from '../redact.js';
 import { ATTR_LINK_RELATION, LINK_RELATION_CLOSED_BY } from '../semconv.js';
 import type { RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
@@ -26,9 +27,13 @@ const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RE
 export function finish(core: Core, run: RunRecord, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
   if (run.ended) return;
   const signal = run.hostSignal;
-  if (expired === undefined && run.interruptedAt === undefined && signal !== undefined && run.recording) {
-    if (readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
-    else if (run.listening && openAction(core) !== undefined) {
+  if (expired === undefined && run.interruptedAt === undefined && run.recording) {
+    if (signal !== undefined && readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
+    else if (options !== undefined && isInterruptError(readOption(options, 'error'), signal)) {
+      // An interrupt reported only at the end (a fiber interrupted before the finalizer that
+      // closes its scope ran): attributed now, by the same rules.
+      interrupt(core, run, undefined);
+    } else if (run.listening && openAction(core) !== undefined) {
       // Ended inside an abort listener of a signal this run's signal follows (`AbortSignal.any`):
       // the run's own signal aborts right after, in the same context. Finish once that has had
       // its turn, so the close still has its cause.

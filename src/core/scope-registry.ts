@@ -34,11 +34,11 @@ export class ScopeState<R, A extends RegisteredAction> {
   idle = false;
   constructor(readonly key: string) {}
 
-  /** The most recently registered action that is still open. */
-  top(): A | undefined {
+  /** The most recently registered action that is still open (and that `accept`s, when given). */
+  top(accept?: (action: A) => boolean): A | undefined {
     for (let i = this.actions.length - 1; i >= 0; i--) {
       const action = this.actions[i]!;
-      if (!action.ended) return action;
+      if (!action.ended && (accept === undefined || accept(action))) return action;
     }
     return undefined;
   }
