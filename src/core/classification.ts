@@ -43,6 +43,8 @@ const OUTCOME_CLASSIFICATION: Record<RunOutcome, CloseClassification> = {
   completed: 'success',
   error: 'error',
   user_cancel: 'user_cancel',
+  // An interrupt nothing recorded (recording failed): no cause can be named.
+  interrupted: 'unknown_scope_close',
 };
 
 export function classificationForOutcome(outcome: RunOutcome): CloseClassification {
@@ -50,7 +52,7 @@ export function classificationForOutcome(outcome: RunOutcome): CloseClassificati
 }
 
 export function isRunOutcome(value: unknown): value is RunOutcome {
-  return value === 'completed' || value === 'error' || value === 'user_cancel';
+  return value === 'completed' || value === 'error' || value === 'user_cancel' || value === 'interrupted';
 }
 
 const SUMMARY_KEYS: Record<CloseClassification, string> = {

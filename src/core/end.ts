@@ -29,7 +29,7 @@ export function finish(core: Core, run: RunRecord, options: RunEndOptions | unde
   const signal = run.hostSignal;
   if (expired === undefined && run.interruptedAt === undefined && run.recording) {
     if (signal !== undefined && readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
-    else if (options !== undefined && isInterruptError(readOption(options, 'error'), signal)) {
+    else if (options !== undefined && reportsInterrupt(options, signal)) {
       // An interrupt reported only at the end (a fiber interrupted before the finalizer that
       // closes its scope ran): attributed now, by the same rules.
       interrupt(core, run, undefined);
@@ -73,12 +73,20 @@ function readEndOptions(options: unknown): EndOptions {
   };
 }
 
+/** The end says the run was interrupted: its outcome, or an interrupt-shaped error. */
+function reportsInterrupt(options: RunEndOptions, signal: AbortSignal | undefined): boolean {
+  return readOption(options, 'outcome') === 'interrupted' || isInterruptError(readOption(options, 'error'), signal);
+}
+
 function outcomeOf(run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): RecordedOutcome {
   if (end.error !== undefined) run.errorFingerprint = errorFingerprint(end.error);
   if (expired !== undefined) return 'abandoned';
-  if (end.outcome === undefined) return run.errorFingerprint === undefined ? 'completed' : 'error';
+  if (end.outcome === undefined) {
+    if (run.errorFingerprint === undefined) return 'completed';
+    return isInterruptError(end.error, run.hostSignal) ? 'interrupted' : 'error';
+  }
   if (isRunOutcome(end.outcome)) return end.outcome;
-  logger.warn('run.end: outcome must be completed, error or user_cancel; recorded as error');
+  logger.warn('run.end: outcome must be completed, error, user_cancel or interrupted; recorded as error');
   return 'error';
 }
 

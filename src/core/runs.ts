@@ -42,8 +42,8 @@ function startRun(core: Core, raw: RawRunOptions, recording: boolean): RunRecord
   if (typeof raw.scope === 'string') scope = core.registry.open(raw.scope);
   else logger.warn(`trackRun: scope must be a string (got ${typeof raw.scope}); the run has no scope`);
   const signal = raw.signal;
-  const hostSignal = signal === undefined ? undefined : isAbortSignal(signal) ? signal : undefined;
-  if (signal !== undefined && hostSignal === undefined) logger.warn('trackRun: signal is not an AbortSignal; ignored');
+  const hostSignal = signal === undefined || signal === null ? undefined : isAbortSignal(signal) ? signal : undefined;
+  if (signal != null && hostSignal === undefined) logger.warn('trackRun: signal is not an AbortSignal; ignored');
   if (!recording) {
     const run = untracked(core, raw, hostSignal);
     if (scope !== undefined) core.registry.addRun(scope, run);
@@ -72,10 +72,11 @@ function startRun(core: Core, raw: RawRunOptions, recording: boolean): RunRecord
   if (hostSignal !== undefined) {
     alreadyAborted = readProperty(hostSignal, 'aborted') === true;
     if (!alreadyAborted) run.listening = listen(run, hostSignal);
-  } else {
+  } else if (signal !== null) {
     core.warnOnce(
       'no-signal',
-      'trackRun without a signal: such runs are attributed only through run.interrupted() and closeScope()',
+      'trackRun without a signal: such runs are attributed only through run.interrupted(), closeScope() and ' +
+        'their end; pass signal: null to say so',
     );
   }
   // Nothing below throws: the run is in the registry only once it is fully set up.
