@@ -39,6 +39,17 @@ export default defineConfig({
           env: { EFFECT_UNDER_TEST: '4.0.0' },
         },
       },
+      {
+        // Once more on a 4.0.0 beta (the npm alias `effect-4-0-0-beta-48`): hosts pin prereleases.
+        extends: true,
+        resolve: { alias: [{ find: /^effect($|\/)/, replacement: 'effect-4-0-0-beta-48$1' }] },
+        test: {
+          name: 'effect-4.0.0-beta.48',
+          include: ['test/effect/**/*.test.ts'],
+          exclude: ['test/effect/**/*.newest.test.ts'],
+          env: { EFFECT_UNDER_TEST: '4.0.0-beta.48' },
+        },
+      },
     ],
   },
 });
