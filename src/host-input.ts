@@ -117,3 +117,31 @@ export function scopesIn(value: unknown): string[] {
   }
   return scopes;
 }
+
+/** What a host handed in, as a diag line may show it: its type, never its contents. */
+export function describeInput(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+const TOKEN_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** A kind (or other bounded token) as a diag line may show it: the token itself, else its type only. */
+export function describeToken(value: unknown): string {
+  if (typeof value === 'string' && TOKEN_PATTERN.test(value)) return value;
+  return typeof value === 'string' ? `a string of length ${value.length}` : describeInput(value);
+}
+
+/**
+ * The raw scopes a host's `scopeOf` answered: a string, or the strings of an array (at most 4096,
+ * like `scopesIn`); `undefined` for no answer, and for any other value (`problem` says so).
+ */
+export function scopesAnswered(value: unknown): { scopes: string[] | undefined; problem?: string } {
+  if (value === undefined) return { scopes: undefined };
+  if (typeof value === 'string') return { scopes: [value] };
+  const items = readArray(value, 4096);
+  if (items !== undefined) return { scopes: items.filter((s): s is string => typeof s === 'string') };
+  return { scopes: undefined, problem: `returned ${describeInput(value)}, not a string or string[]; ignored` };
+}

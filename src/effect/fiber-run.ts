@@ -5,9 +5,11 @@
 // the open action that fiber carries, else in the calling async context (which is how a plain
 // `lifecycle.action` that interrupts a fiber is found).
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
-import { SessionLifecycleInstrumentation } from '../index.js';
+import { guarded } from '../guard.js';
+import { describeInput } from '../host-input.js';
 import { currentFiber, inActionOf } from './carrier.js';
-import { describe, guarded, nameOf, reportOnce } from './log.js';
+import { inertRun } from './inert-run.js';
+import { reportOnce } from './report.js';
 import type { EffectLifecycle, RunHandle, TrackRunOptions } from './types.js';
 
 /** A run's Effect, or a function of its handle that returns it. */
@@ -16,8 +18,10 @@ export type RunBody<A, E, R> = Effect.Effect<A, E, R> | ((run: RunHandle) => Eff
 type InterruptUnsafe = (fiberId?: number, annotations?: Context.Context<never>) => void;
 
 interface Observation {
-  /** Whether interrupts of the fiber can be seen at all (a frozen fiber cannot be observed). */
+  /** Whether interrupts of the fiber can be seen at all (a method that cannot be replaced cannot). */
   readonly observable: boolean;
+  /** Whether the wrapper saw an interrupt of the fiber (and attributed it then). */
+  readonly seen: () => boolean;
   /** Puts the fiber's method back (once the run has ended). */
   readonly restore: () => void;
 }
@@ -27,6 +31,8 @@ class FiberInterruptedError extends Error {
   override readonly name = 'FiberInterruptedError';
 }
 
+const UNOBSERVABLE: Observation = { observable: false, seen: () => false, restore: () => {} };
+
 function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: object, run: RunHandle): Observation {
   const own = Object.getOwnPropertyDescriptor(fiber, 'interruptUnsafe');
   const original = fiber.interruptUnsafe as InterruptUnsafe;
@@ -34,7 +40,7 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
   const observed = function (this: unknown, fiberId?: number, annotations?: Context.Context<never>): void {
     if (!seen && fiber.pollUnsafe() === undefined) {
       seen = true;
-      guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()));
+      guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()), undefined);
     }
     original.call(this, fiberId, annotations);
   };
@@ -43,11 +49,12 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
     Object.defineProperty(fiber, 'interruptUnsafe', descriptor);
   } catch {
     const problem = 'a tracked fiber does not let its interrupts be observed';
-    reportOnce('warn', `${problem}; its interruption is attributed when it exits`);
-    return { observable: false, restore: () => {} };
+    reportOnce('warn', `${problem}; its interruption is attributed when it exits, by the scope's open action`);
+    return UNOBSERVABLE;
   }
   return {
     observable: true,
+    seen: () => seen,
     restore: () => {
       try {
         if (fiber.interruptUnsafe !== observed) return;
@@ -61,17 +68,19 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
 }
 
 /** Ends the run from the fiber's exit: success is completed, its own failure is an error. */
-function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, observation: Observation): void {
+function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: number, observation: Observation): void {
   if (Exit.isSuccess(exit)) {
-    guarded('run.end', () => run.end({ outcome: 'completed' }));
+    guarded('run.end', () => run.end({ outcome: 'completed' }), undefined);
     return;
   }
-  const interruptedOnly = Cause.hasInterruptsOnly(exit.cause);
+  const { cause } = exit;
+  const interruptedOnly = Cause.hasInterruptsOnly(cause);
   // An interrupt the wrapper did not see (the fiber could not be observed): attribute it now, in
   // whatever context the exit runs in. A fiber that interrupted itself made no scope close.
-  if (interruptedOnly && !observation.observable) guarded('run.interrupted', () => run.interrupted());
-  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(exit.cause);
-  guarded('run.end', () => run.end({ outcome: 'error', error }));
+  if (interruptedOnly && !observation.observable && fiberId >= 0)
+    guarded('run.interrupted', () => run.interrupted(), undefined);
+  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(cause);
+  guarded('run.end', () => run.end({ outcome: 'error', error }), undefined);
 }
 
 function isTracker(value: unknown): value is EffectLifecycle<never> {
@@ -79,25 +88,13 @@ function isTracker(value: unknown): value is EffectLifecycle<never> {
   return typeof (value as { trackRun?: unknown }).trackRun === 'function';
 }
 
-let disabled: SessionLifecycleInstrumentation | undefined;
-
-/** A handle that records nothing, for a builder when the instrumentation given is not one. */
-function inertRun(options: TrackRunOptions): RunHandle {
-  disabled ??= new SessionLifecycleInstrumentation({ enabled: false });
-  return disabled.trackRun(options);
-}
-
 function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): RunHandle | undefined {
   if (!isTracker(lifecycle)) {
-    reportOnce('error', `trackedRun was given ${describe(lifecycle)} as the instrumentation; the run is not tracked`);
+    const what = describeInput(lifecycle);
+    reportOnce('error', `trackedRun was given ${what} as the instrumentation; the run is not tracked`);
     return undefined;
   }
-  try {
-    return lifecycle.trackRun(options);
-  } catch (error) {
-    reportOnce('error', `trackRun threw (${nameOf(error)}); the run is not tracked`);
-    return undefined;
-  }
+  return guarded('lifecycle.trackRun (the run is not tracked)', () => lifecycle.trackRun(options), undefined);
 }
 
 /**
@@ -114,7 +111,7 @@ export function trackedRun(
 ): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self) && typeof self !== 'function') {
-      reportOnce('error', `trackedRun was given ${describe(self)}, not an Effect; passed through`);
+      reportOnce('error', `trackedRun was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     return Effect.withFiber((fiber) => {
@@ -126,7 +123,7 @@ export function trackedRun(
         Effect.onExit((exit) =>
           Effect.sync(() => {
             observation.restore();
-            endRun(run, exit, observation);
+            endRun(run, exit, fiber.id, observation);
           }),
         ),
       );
@@ -145,7 +142,7 @@ export function trackFiber<A, E>(
   options: TrackRunOptions,
 ): RunHandle | undefined {
   if (!Fiber.isFiber(fiber)) {
-    reportOnce('error', `trackFiber was given ${describe(fiber)}, not a fiber; not tracked`);
+    reportOnce('error', `trackFiber was given ${describeInput(fiber)}, not a fiber; not tracked`);
     return undefined;
   }
   if (fiber.pollUnsafe() !== undefined) {
@@ -157,7 +154,7 @@ export function trackFiber<A, E>(
   const observation = observeInterrupts(fiber, lifecycle, run);
   fiber.addObserver((exit) => {
     observation.restore();
-    endRun(run, exit, observation);
+    endRun(run, exit, fiber.id, observation);
   });
   return run;
 }
