@@ -4,6 +4,11 @@
 // tracked), and the close is attributed there, synchronously, in the interrupter's fiber: inside
 // the open action that fiber carries, else in the calling async context (which is how a plain
 // `lifecycle.action` that interrupts a fiber is found).
+//
+// Effect's types mark that method `readonly`, and a later 4.x may interrupt another way: so the
+// fiber's exit is checked too. An interrupt in the exit's Cause that the wrapper did not see is
+// reported once on the diag logger and attributed there, by the core's rules (the open action
+// registered on the run's scope, the late window, else `unknown_scope_close`), never as `error`.
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
 import { guarded } from '../guard.js';
 import { describeInput } from '../host-input.js';
@@ -67,6 +72,25 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
   };
 }
 
+/** Whether `cause` holds an interrupt made by another fiber (or by no fiber: a signal, a runtime). */
+function interruptedFromOutside(cause: Cause.Cause<unknown>, fiberId: number): boolean {
+  return cause.reasons.some((reason) => Cause.isInterruptReason(reason) && reason.fiberId !== fiberId);
+}
+
+/**
+ * An interrupt the wrapper did not see: attributed now, at the exit, in whatever context the exit
+ * runs in. A fiber's own `Effect.interrupt` never passes the wrapper, and needs no report; another
+ * fiber's interrupt should have, and is reported once (a 4.x that interrupts another way, or a
+ * joined fiber's interruption). Either way the core's rules decide, never `error`.
+ */
+function attributeAtExit(run: RunHandle, cause: Cause.Cause<unknown>, fiberId: number, observable: boolean): void {
+  if (observable && interruptedFromOutside(cause, fiberId)) {
+    const what = "a tracked fiber's exit holds an interrupt its observed interruptUnsafe did not see";
+    reportOnce('warn', `${what}; attributed at the exit, by the scope's open action`);
+  }
+  guarded('run.interrupted', () => run.interrupted(), undefined);
+}
+
 /** Ends the run from the fiber's exit: success is completed, its own failure is an error. */
 function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: number, observation: Observation): void {
   if (Exit.isSuccess(exit)) {
@@ -74,11 +98,8 @@ function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: numb
     return;
   }
   const { cause } = exit;
+  if (!observation.seen() && Cause.hasInterrupts(cause)) attributeAtExit(run, cause, fiberId, observation.observable);
   const interruptedOnly = Cause.hasInterruptsOnly(cause);
-  // An interrupt the wrapper did not see (the fiber could not be observed): attribute it now, in
-  // whatever context the exit runs in. A fiber that interrupted itself made no scope close.
-  if (interruptedOnly && !observation.observable && fiberId >= 0)
-    guarded('run.interrupted', () => run.interrupted(), undefined);
   const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(cause);
   guarded('run.end', () => run.end({ outcome: 'error', error }), undefined);
 }
