@@ -1,8 +1,8 @@
 // Public types of the Effect adapter. The adapter takes the lifecycle instrumentation by the few
 // methods it uses, so the kind type of a host's `SessionLifecycleInstrumentation<K>` carries over.
-import type { ActionHandle, ActionOptions, RunHandle, TrackRunOptions } from '../index.js';
+import type { ActionHandle, ActionOptions, RunHandle, TrackRunOptions } from '../types.js';
 
-export type { ActionHandle, ActionOptions, ActionResult, RunHandle, TrackRunOptions } from '../index.js';
+export type { ActionHandle, ActionOptions, ActionResult, RunHandle, TrackRunOptions } from '../types.js';
 
 /**
  * What the adapter uses of a `SessionLifecycleInstrumentation`: pass the instrumentation itself.
