@@ -103,6 +103,34 @@ describe('a fiber run interrupted on each path', () => {
   }
 });
 
+describe('a fiber run forked as the child of a fiber an action interrupts', () => {
+  it('is interrupted by its parent’s exit, which carries no action: the scope’s open action explains it', async () => {
+    const h = setup();
+    const diag = captureDiag();
+    try {
+      let child: Fiber.Fiber<never> | undefined;
+      const parent = Effect.runFork(
+        Effect.gen(function* () {
+          child = yield* Effect.forkChild(trackedRun(h.lifecycle, { runId: 'r1', scope: DIR })(Effect.never));
+          return yield* Effect.never;
+        }),
+      );
+      await Effect.runPromise(settle);
+      await Effect.runPromise(
+        Fiber.interrupt(parent).pipe(withLifecycleAction(h.lifecycle, 'instance_dispose', SCOPES)),
+      );
+      await Effect.runPromise(Fiber.await(child!));
+      expect(closeOf(h, 'r1')).toMatchObject({
+        classification: 'local_instance_dispose',
+        provenance: 'scope_registry',
+      });
+      expect(adapterLines(diag.lines)).toEqual([]);
+    } finally {
+      diag.restore();
+    }
+  });
+});
+
 /** Where the exit of a run interrupted from a plain lifecycle.action() runs: see version.test.ts. */
 const EXIT_IN_INTERRUPTER_CONTEXT = EFFECT_UNDER_TEST === '4.0.0' || EFFECT_UNDER_TEST === '4.0.0-beta.48';
 
