@@ -49,26 +49,26 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
     }
     original.call(this, fiberId, annotations);
   };
-  try {
-    const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
-    Object.defineProperty(fiber, 'interruptUnsafe', descriptor);
-  } catch {
+  const replaceable = own === undefined ? Object.isExtensible(fiber) : own.configurable === true;
+  const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
+  const replaced =
+    replaceable &&
+    guarded('observing a fiber', () => Reflect.defineProperty(fiber, 'interruptUnsafe', descriptor), false);
+  if (!replaced) {
     const problem = 'a tracked fiber does not let its interrupts be observed';
     reportOnce('warn', `${problem}; its interruption is attributed when it exits, by the scope's open action`);
     return UNOBSERVABLE;
   }
+  const restore = () => {
+    // Unless something replaced ours since: then ours stays, and only re-reports to an ended run.
+    if (fiber.interruptUnsafe !== observed) return;
+    if (own !== undefined) Reflect.defineProperty(fiber, 'interruptUnsafe', own);
+    else Reflect.deleteProperty(fiber, 'interruptUnsafe');
+  };
   return {
     observable: true,
     seen: () => seen,
-    restore: () => {
-      try {
-        if (fiber.interruptUnsafe !== observed) return;
-        if (own !== undefined) Object.defineProperty(fiber, 'interruptUnsafe', own);
-        else delete (fiber as { interruptUnsafe?: unknown }).interruptUnsafe;
-      } catch {
-        // The fiber has ended: a method left in place only re-reports to an ended run.
-      }
-    },
+    restore: () => guarded("restoring a fiber's method", restore, undefined),
   };
 }
 
