@@ -1,6 +1,6 @@
 // Guarded reads of anything a host hands in: a getter that throws, a revoked proxy or a value of
 // the wrong type reads as absent, never as an exception in host code.
-import type { Span } from '@opentelemetry/api';
+import { isSpanContextValid, type Span, type SpanContext } from '@opentelemetry/api';
 
 /** Reads one property, treating a throwing getter (or a revoked proxy) as absent. */
 export function readProperty(value: object, name: string | symbol): unknown {
@@ -52,6 +52,25 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
     typeof readProperty(value, 'aborted') === 'boolean' &&
     typeof readProperty(value, 'addEventListener') === 'function'
   );
+}
+
+/** The span's context, when it has a valid one (a hostile span answers nothing). */
+export function spanContextOf(span: Span): SpanContext | undefined {
+  try {
+    const spanContext = span.spanContext();
+    return isSpanContextValid(spanContext) ? spanContext : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `true` for an instance of Error (a revoked proxy or a hostile prototype answers `false`). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 const promiseThen = Promise.prototype.then;

@@ -15,10 +15,10 @@ export {
   BUILT_IN_LIFECYCLE_KINDS,
   CLOSE_CLASSIFICATIONS,
   classificationForKind,
-  isLifecycleKind,
   summaryKeyOf,
 } from './core/classification.js';
 export * from './semconv.js';
+export { isLifecycleKind } from './tokens.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 export { lifecycleClose, userCancel } from './reasons.js';
 export type { LifecycleSnapshot, SnapshotClose } from './core/snapshot.js';

@@ -5,7 +5,7 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { copyConfig, settingsOf } from './config.js';
 import { DetachedHandle } from './core/actions.js';
 import type { LifecycleSnapshot } from './core/snapshot.js';
-import { nextActionId } from './core/state.js';
+import { nextActionId } from './core/records.js';
 import { Tracker } from './core/tracker.js';
 import { guarded } from './guard.js';
 import { INVALID_SCOPE_KEY } from './redact.js';

@@ -1,8 +1,8 @@
 // Abort reasons a host passes to `controller.abort(reason)` to say why it aborts a run: the package
 // reads them when the abort fires. Each is an Error named `AbortError`, so host code that checks
 // `error.name === 'AbortError'` keeps working. Unknown reasons change nothing.
-import { isLifecycleKind } from './core/classification.js';
 import { readProperty } from './host-input.js';
+import { isLifecycleKind } from './tokens.js';
 
 const MEANING = Symbol.for('otel-session-lifecycle.abort-reason');
 

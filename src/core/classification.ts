@@ -2,6 +2,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { readArray } from '../host-input.js';
 import { UNKNOWN_KIND } from '../semconv.js';
+import { describeKind, isLifecycleKind } from '../tokens.js';
 import type { BuiltInLifecycleKind, CloseClassification, RunOutcome } from '../types.js';
 
 const BUILT_IN_KINDS = new Map<string, CloseClassification>([
@@ -89,24 +90,6 @@ export function statusOf(classification: CloseClassification): { code: SpanStatu
   return isErrorClassification(classification)
     ? { code: SpanStatusCode.ERROR, message: classification }
     : { code: SpanStatusCode.UNSET };
-}
-
-const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
-
-/** `true` when `kind` is a token a host may declare as its own kind (or a built-in kind). */
-export function isLifecycleKind(kind: unknown): kind is string {
-  return typeof kind === 'string' && KIND_PATTERN.test(kind);
-}
-
-/** `true` for a bounded token (`[a-z][a-z0-9_]{0,39}`): the shape of kinds, reasons and origins. */
-export function isBoundedToken(value: unknown): value is string {
-  return isLifecycleKind(value);
-}
-
-/** The kind as a diag message may show it: the token itself, else its type and length only. */
-export function describeKind(kind: unknown): string {
-  if (isLifecycleKind(kind)) return `'${kind}'`;
-  return typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
 }
 
 /** The kinds an action may have: the built-in ones plus those the host declared. */

@@ -4,7 +4,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CloseClassification, ProvenanceSource, RecordedOutcome } from '../types.js';
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
 import type { Close } from './close.js';
-import type { ActionState } from './state.js';
+import type { ActionState } from './records.js';
 
 const MAX_KINDS = 64;
 const MAX_SNAPSHOT_ACTIONS = 50;
@@ -24,8 +24,8 @@ export interface SnapshotClose {
   readonly kind?: string;
   /** Attributed to an action that had already ended. */
   readonly late?: true;
-  /** From trackRun to end. */
-  readonly run_duration_ms: number;
+  /** From trackRun to end (when the start was timed: with `recentCloses` or `maxRunAgeMs` set). */
+  readonly run_duration_ms?: number;
   /** From the interrupt to end: how long the run took to stop. */
   readonly stop_duration_ms?: number;
 }
@@ -71,8 +71,8 @@ function toSnapshot(close: Close): SnapshotClose {
     classification: close.classification,
     summary_key: close.summaryKey,
     outcome: close.outcome,
-    run_duration_ms: ms(close.runMs),
   };
+  if (close.runMs !== undefined) out.run_duration_ms = ms(close.runMs);
   if (close.sessionId !== undefined) out.session_id = close.sessionId;
   if (close.provenance !== undefined) out.provenance = close.provenance;
   if (close.actionId !== undefined) out.action_id = close.actionId;
