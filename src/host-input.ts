@@ -145,14 +145,6 @@ export function describeInput(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-const TOKEN_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
-
-/** A kind (or other bounded token) as a diag line may show it: the token itself, else its type only. */
-export function describeToken(value: unknown): string {
-  if (typeof value === 'string' && TOKEN_PATTERN.test(value)) return value;
-  return typeof value === 'string' ? `a string of length ${value.length}` : describeInput(value);
-}
-
 /**
  * The raw scopes a host's `scopeOf` answered: a string, or the strings of an array (at most 4096,
  * like `scopesIn`); `undefined` for no answer, and for any other value (`problem` says so).

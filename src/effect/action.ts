@@ -4,7 +4,8 @@
 import { context } from '@opentelemetry/api';
 import { Cause, Effect, Exit, type Fiber } from 'effect';
 import { guarded } from '../guard.js';
-import { describeInput, describeToken } from '../host-input.js';
+import { describeInput } from '../host-input.js';
+import { describeKind } from '../tokens.js';
 import { CurrentLifecycleAction, openActionOf, type CarriedAction } from './carrier.js';
 import { parentContextOf } from './parent-span.js';
 import { reportOnce } from './report.js';
@@ -75,7 +76,7 @@ export function withLifecycleAction<K extends string>(
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self)) {
-      const what = `withLifecycleAction(${describeToken(kind)})`;
+      const what = `withLifecycleAction(${describeKind(kind)})`;
       reportOnce('error', `${what} was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
