@@ -200,3 +200,23 @@ export function scopesIn(value: unknown): string[] {
   }
   return scopes;
 }
+
+/** What a host handed in, as a diag line may show it: its type, never its contents. */
+export function describeInput(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The raw scopes a host's `scopeOf` answered: a string, or the strings of an array (at most 4096,
+ * like `scopesIn`); `undefined` for no answer, and for any other value (`problem` says so).
+ */
+export function scopesAnswered(value: unknown): { scopes: string[] | undefined; problem?: string } {
+  if (value === undefined) return { scopes: undefined };
+  if (typeof value === 'string') return { scopes: [value] };
+  const items = readArray(value, 4096);
+  if (items !== undefined) return { scopes: items.filter((s): s is string => typeof s === 'string') };
+  return { scopes: undefined, problem: `returned ${describeInput(value)}, not a string or string[]; ignored` };
+}

@@ -45,7 +45,9 @@ describe('package', () => {
   });
 
   it('takes effect 4 as an optional peer, for the effect entry only', () => {
-    expect(pkg.peerDependencies.effect).toBe('>=4.0.0 <5.0.0');
+    // From the first 4.0.0 beta with the Context module (earlier betas call it ServiceMap): under
+    // npm semver this takes 4.0.0-beta.45 and later prereleases, every 4.x release, and no 5.
+    expect(pkg.peerDependencies.effect).toBe('>=4.0.0-beta.45 <5.0.0');
     expect(pkg.peerDependenciesMeta.effect?.optional).toBe(true);
   });
 
