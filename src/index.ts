@@ -21,7 +21,7 @@ export {
 export * from './semconv.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 export { lifecycleClose, userCancel } from './reasons.js';
-export type { LifecycleSnapshot, SnapshotClose } from './core/snapshot.js';
+export type { LifecycleSnapshot, SnapshotClose } from './snapshot-format.js';
 export type {
   ActionHandle,
   ActionInfo,
