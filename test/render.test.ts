@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from '../src/index.js';
+import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from '../src/view/index.js';
 import { hostRun, setup } from './utils/harness.js';
 
 const ANSI = /\u001b\[/;

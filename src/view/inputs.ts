@@ -5,8 +5,6 @@ import { readOption } from '../host-input.js';
 import type { SnapshotCloseLike, SnapshotLike } from '../snapshot-format.js';
 import { jsonDocuments, spansFromOtlpJson, type ReadableSpanLike, type TreeSpan } from './otlp-json.js';
 
-export type { SnapshotCloseLike, SnapshotLike } from '../snapshot-format.js';
-
 /** What a lifecycle view is made of: spans, and optionally diagnostics snapshots. */
 export interface LifecycleData {
   readonly spans: ReadonlyArray<TreeSpan | ReadableSpanLike>;
