@@ -26,9 +26,12 @@ export const ROW = {
   closedTrace: 9,
   /** The closed-run span's id, '' when no file holds it. */
   closedSpan: 10,
-  /** Index into `strings`: the run span's trace id, -1 when no file holds it. */
+  /**
+   * Index into `strings`: the run span's trace id, from the run span or, when no file holds it
+   * (`VIA.childOnly`), from the closed-run child's link; -1 when neither is in the data.
+   */
   runTrace: 11,
-  /** The run span's id, '' when no file holds it. */
+  /** The run span's id, as `runTrace`; '' when neither is in the data. */
   runSpan: 12,
   /** The link back: `BACK.linked`, `BACK.missing` or `BACK.noRunSpan`. */
   back: 13,

@@ -68,6 +68,12 @@ export function rowOf(e: RunEvidence, actionRef: string, intern: Intern): RunRow
     row[ROW.stopMs] = roundMs(child.durationMs);
     row[ROW.closedTrace] = intern(child.traceId);
     row[ROW.closedSpan] = child.spanId;
+    // Without the run span in the data, its ids from the child's link: where to look it up.
+    const link = child.links.find((l) => l.relation === LINK_RELATION_CLOSED_RUN) ?? child.links[0];
+    if (run === undefined && link !== undefined) {
+      row[ROW.runTrace] = intern(link.traceId);
+      row[ROW.runSpan] = link.spanId;
+    }
   }
   if (run !== undefined) {
     row[ROW.runMs] = roundMs(run.durationMs);

@@ -54,12 +54,12 @@ function settings(options: RenderOptions | undefined): Required<RenderOptions> {
   return { color: options?.color === true, width: typeof width === 'number' && width >= 40 ? Math.floor(width) : 100 };
 }
 
-/** Where a row's run span is, or why the data has none. */
+/** The run span of a row: the one its closed-run child links to, or the run span alone; or why none. */
 function target(model: ViewModel, row: RunRow): string {
   const trace = model.strings[row[ROW.runTrace]] ?? '';
-  if (row[ROW.runTrace] >= 0) return `→ ${trace.slice(0, 8)}/${row[ROW.runSpan].slice(0, 8)}`;
-  if (row[ROW.via] === VIA.snapshot) return 'snapshot close';
-  return '→ run span not in these spans';
+  const ids = `${trace.slice(0, 8)}/${row[ROW.runSpan].slice(0, 8)}`;
+  if (row[ROW.runTrace] >= 0) return `→ ${ids}`;
+  return row[ROW.via] === VIA.snapshot ? 'snapshot close' : 'no link';
 }
 
 function actionLines(model: ViewModel, action: ViewAction, o: Required<RenderOptions>): string[] {
@@ -86,7 +86,7 @@ function actionLines(model: ViewModel, action: ViewAction, o: Required<RenderOpt
           [`${clip(row[ROW.runId], 12)} `],
           [col(classification, 23), styleOf(classification)],
           [col(model.strings[row[ROW.provenance]] ?? '', 15), 'dim'],
-          [col(ms(row[ROW.stopMs]), 10)],
+          [col(row[ROW.via] === VIA.runOnly ? 'no child' : ms(row[ROW.stopMs]), 10)],
           [target(model, row), 'dim'],
           [row[ROW.runMs] < 0 ? '' : `  run ${ms(row[ROW.runMs])}`],
         ],

@@ -88,7 +88,8 @@ function detailRow(r: RunRow, actionIndex: number, action: ViewAction | null): H
   item('closed-run span', closed === '' ? 'not in these files' : `${closed}  (link closed_run → run span)`);
   const outcome = `  (outcome ${text(r[ROW.outcome]) || '–'})`;
   const run = r[ROW.runTrace] < 0 ? '' : `${text(r[ROW.runTrace])}/${r[ROW.runSpan]}`;
-  item('run span', run === '' ? 'not in these files' : run + outcome);
+  const found = r[ROW.via] === VIA.childOnly ? '  (linked; not in these files)' : outcome;
+  item('run span', run === '' ? 'not in these files' : run + found);
   const back =
     r[ROW.back] === BACK.linked
       ? 'links back (closed_by) to the action span'
