@@ -4,14 +4,13 @@
 // Everything goes through textContent and DOM properties: no input text is ever parsed as HTML.
 // It runs in the browser: type-checked with the DOM library (tsconfig.page.json), bundled into one
 // inline script at build (html-script.ts), and it reads run rows by the names of row.ts only.
-import { labelOf } from '../labels.js';
+import { labelOf, UNKNOWN_SCOPE_CLOSE } from '../labels.js';
 import type { ViewAction, ViewModel } from '../model.js';
 import { BACK, ROW, VIA, type RunRow } from '../row.js';
 import type { ViewGroup } from '../run-rows.js';
 
 const RUN_PAGE = 100;
 const ACTION_PAGE = 50;
-const UNKNOWN = 'unknown_scope_close';
 const EVIDENCE: Readonly<Record<number, string>> = {
   [VIA.childAndRun]: 'closed-run span and run span',
   [VIA.childOnly]: 'closed-run span only: the run span is in none of these files',
@@ -113,7 +112,7 @@ function detailRow(r: RunRow, actionIndex: number, action: ViewAction | null): H
 }
 
 function runRow(r: RunRow, classification: string, actionIndex: number, action: ViewAction | null): HTMLElement {
-  const tr = el('tr', classification === UNKNOWN ? 'unexplained' : '');
+  const tr = el('tr', classification === UNKNOWN_SCOPE_CLOSE ? 'unexplained' : '');
   const th = el('th');
   th.scope = 'row';
   const toggle = el('button', 'run-id', r[ROW.runId] || '(no run id)');
@@ -176,7 +175,7 @@ function runTable(container: HTMLElement, group: ViewGroup, actionIndex: number,
 }
 
 function groupElement(group: ViewGroup, actionIndex: number, action: ViewAction | null): HTMLElement {
-  const unexplained = group.classification === UNKNOWN;
+  const unexplained = group.classification === UNKNOWN_SCOPE_CLOSE;
   const details = el('details', `group${unexplained ? ' unexplained' : ''}`);
   details.dataset.classification = group.classification;
   details.dataset.runs = String(group.rows.length);
