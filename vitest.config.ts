@@ -27,6 +27,7 @@ export default defineConfig({
     alias: [
       { find: /^otel-session-lifecycle$/, replacement: src('index.ts') },
       { find: /^otel-session-lifecycle\/effect$/, replacement: src('effect/index.ts') },
+      { find: /^otel-session-lifecycle\/view$/, replacement: src('view/index.ts') },
     ],
   },
   test: {

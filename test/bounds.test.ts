@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from '../src/index.js';
+import { hashId, isLifecycleKind, scopeKeyOf } from '../src/index.js';
+import { boundedId, errorFingerprint } from '../src/redact.js';
 
 const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 

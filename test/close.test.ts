@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CLASSIFICATIONS, summaryKeyOf } from '../src/index.js';
+import { summaryKeyOf } from '../src/core/classification.js';
+import { CLOSE_CLASSIFICATIONS } from '../src/index.js';
 import { captureDiag, hostRun, setup } from './utils/harness.js';
 import { DIR_A, DIR_B, DIR_C } from './utils/dirs.js';
 

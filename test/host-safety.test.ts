@@ -3,7 +3,8 @@
 import { getEventListeners } from 'node:events';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { boundedId, hashId, SessionLifecycleInstrumentation } from '../src/index.js';
+import { hashId, SessionLifecycleInstrumentation } from '../src/index.js';
+import { boundedId } from '../src/redact.js';
 import { captureDiag, setup } from './utils/harness.js';
 import { hostFixture, runScript } from './utils/processes.js';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
+import * as semconv from '../src/semconv.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -54,6 +55,11 @@ describe('package', () => {
   it('builds when packed, not when installed', () => {
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.scripts.prepare).toBeUndefined();
+  });
+
+  it('exports every telemetry name of semconv.ts by name (a new name needs a line in src/index.ts)', () => {
+    const exported: Record<string, unknown> = api;
+    for (const [name, value] of Object.entries(semconv)) expect(exported[name], name).toBe(value);
   });
 
   it('exports the telemetry contract names literally', () => {

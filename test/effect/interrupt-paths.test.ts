@@ -197,8 +197,12 @@ describe('a fiber run that interrupts itself (Effect.interrupt)', () => {
     const diag = captureDiag();
     try {
       await Effect.runPromiseExit(trackedRun(h.lifecycle, { runId: 'alone', scope: DIR })(Effect.interrupt));
+      // Started before the reload targets its scope, so the reload's to explain.
+      const inReload = Effect.runPromiseExit(
+        trackedRun(h.lifecycle, { runId: 'in-reload', scope: DIR })(Effect.andThen(Effect.sleep(5), Effect.interrupt)),
+      );
       const handle = h.lifecycle.begin('instance_reload', SCOPES);
-      await Effect.runPromiseExit(trackedRun(h.lifecycle, { runId: 'in-reload', scope: DIR })(Effect.interrupt));
+      await inReload;
       handle.end();
       expect(closeOf(h, 'alone').classification).toBe('unknown_scope_close');
       expect(closeOf(h, 'in-reload')).toMatchObject({
