@@ -53,6 +53,7 @@ export type {
   ActionResult,
   BuiltInLifecycleKind,
   CloseClassification,
+  DefineActionOptions,
   InstrumentStoreOptions,
   InterruptMeta,
   LifecycleKind,
