@@ -1,5 +1,5 @@
 // The close vocabulary: which classification a run gets, its summary key, and its span status.
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, type SpanStatus } from '@opentelemetry/api';
 import { readArray } from '../host-input.js';
 import { UNKNOWN_KIND } from '../semconv.js';
 import { describeKind, isLifecycleKind } from '../tokens.js';
@@ -88,10 +88,17 @@ export function isErrorClassification(classification: CloseClassification): bool
   return classification === 'error' || classification === 'unknown_scope_close' || classification === 'abandoned';
 }
 
-export function statusOf(classification: CloseClassification): { code: SpanStatusCode; message?: string } {
-  return isErrorClassification(classification)
-    ? { code: SpanStatusCode.ERROR, message: classification }
-    : { code: SpanStatusCode.UNSET };
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const ERROR_STATUS = new Map<CloseClassification, SpanStatus>();
+
+export function statusOf(classification: CloseClassification): SpanStatus {
+  if (!isErrorClassification(classification)) return UNSET;
+  let status = ERROR_STATUS.get(classification);
+  if (status === undefined) {
+    status = Object.freeze({ code: SpanStatusCode.ERROR, message: classification });
+    ERROR_STATUS.set(classification, status);
+  }
+  return status;
 }
 
 /** The kinds an action may have: the built-in ones plus those the host declared. */

@@ -3,7 +3,7 @@
 // output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
 import { SpanStatusCode, type Attributes, type Span, type SpanStatus } from '@opentelemetry/api';
 import { guarded } from '../guard.js';
-import { readOption, readProperty } from '../host-input.js';
+import { readProperty } from '../host-input.js';
 import { logger } from '../log.js';
 import { isInterruptError } from '../reasons.js';
 import { errorFingerprint } from '../redact.js';
@@ -27,9 +27,10 @@ const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RE
 export function finish(core: Core, run: RunRecord, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
   if (run.ended) return;
   const signal = run.hostSignal;
+  const end = readEndOptions(options);
   if (expired === undefined && run.interruptedAt === undefined && run.recording) {
     if (signal !== undefined && readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
-    else if (options !== undefined && reportsInterrupt(options, signal)) {
+    else if (end !== NO_END_OPTIONS && reportsInterrupt(end, signal)) {
       // An interrupt reported only at the end (a fiber interrupted before the finalizer that
       // closes its scope ran): attributed now, by the same rules.
       interrupt(core, run, undefined);
@@ -39,21 +40,21 @@ export function finish(core: Core, run: RunRecord, options: RunEndOptions | unde
       // its turn, so the close still has its cause.
       if (run.endDeferred) return;
       run.endDeferred = true;
-      queueMicrotask(() => complete(core, run, options, expired));
+      queueMicrotask(() => complete(core, run, end, expired));
       return;
     }
   }
-  complete(core, run, options, expired);
+  complete(core, run, end, expired);
 }
 
-function complete(core: Core, run: RunRecord, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
+function complete(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): void {
   if (run.ended) return;
   run.ended = true;
   if (run.listening) unlisten(run, run.hostSignal!);
   core.registry.removeRun(run);
   core.watchdog.ended(run);
   if (!run.recording) return;
-  guarded('recording the end of a run', () => writeClose(core, run, settle(core, run, options, expired)), undefined);
+  guarded('recording the end of a run', () => writeClose(core, run, settle(core, run, end, expired)), undefined);
 }
 
 /** The host's end options, read once (a getter that throws reads as absent). */
@@ -66,16 +67,22 @@ const NO_END_OPTIONS: EndOptions = Object.freeze({ outcome: undefined, error: un
 
 function readEndOptions(options: unknown): EndOptions {
   if (typeof options !== 'object' || options === null) return NO_END_OPTIONS;
-  return {
-    outcome: readProperty(options, 'outcome'),
-    error: readProperty(options, 'error'),
-    closedBy: readProperty(options, 'closedBy'),
-  };
+  try {
+    const { outcome, error, closedBy } = options as RunEndOptions;
+    return { outcome, error, closedBy };
+  } catch {
+    // One getter threw: read the others alone.
+    return {
+      outcome: readProperty(options, 'outcome'),
+      error: readProperty(options, 'error'),
+      closedBy: readProperty(options, 'closedBy'),
+    };
+  }
 }
 
 /** The end says the run was interrupted: its outcome, or an interrupt-shaped error. */
-function reportsInterrupt(options: RunEndOptions, signal: AbortSignal | undefined): boolean {
-  return readOption(options, 'outcome') === 'interrupted' || isInterruptError(readOption(options, 'error'), signal);
+function reportsInterrupt(end: EndOptions, signal: AbortSignal | undefined): boolean {
+  return end.outcome === 'interrupted' || isInterruptError(end.error, signal);
 }
 
 function outcomeOf(run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): RecordedOutcome {
@@ -91,8 +98,7 @@ function outcomeOf(run: RunRecord, end: EndOptions, expired: ExpiryReason | unde
 }
 
 /** The run's close: its outcome, its cause settled, one clock reading for every time in it. */
-function settle(core: Core, run: RunRecord, options: RunEndOptions | undefined, expired?: ExpiryReason): Close {
-  const end = readEndOptions(options);
+function settle(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): Close {
   const outcome = outcomeOf(run, end, expired);
   const cause = causeAtEnd(core, run, outcome, end.closedBy);
   run.cause = cause;

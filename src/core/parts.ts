@@ -33,6 +33,7 @@ export interface Core {
  * context lives on in every timer and promise chain it created, but what runs there is not its work.
  */
 export function openAction(core: Core): ActionState | undefined {
+  if (core.openActions.size === 0) return undefined;
   const action = core.current.getStore();
   return action === undefined || action.ended ? undefined : action;
 }
@@ -40,9 +41,8 @@ export function openAction(core: Core): ActionState | undefined {
 /** The context a new span starts in: the active one, except that an ended action's span is no parent. */
 export function liveParent(core: Core): Context {
   const active = context.active();
+  const spanId = trace.getSpanContext(active)?.spanId;
+  if (spanId === undefined) return active;
   const action = core.current.getStore();
-  if (action?.ended && trace.getSpanContext(active)?.spanId === action.spanContext.spanId) {
-    return trace.deleteSpan(active);
-  }
-  return active;
+  return action?.ended && spanId === action.spanContext.spanId ? trace.deleteSpan(active) : active;
 }

@@ -84,8 +84,8 @@ export class Tracker implements Core {
     if (provider !== this.meterProvider || this.cachedMetrics === undefined) {
       this.cachedMetrics = new LifecycleMetrics(meterOf(provider));
       this.meterProvider = provider;
+      this.meterSettled = this.explicitMeterProvider !== undefined || !isNoop(provider);
     }
-    this.meterSettled = this.explicitMeterProvider !== undefined || !isNoop(provider);
     return this.cachedMetrics;
   }
 
