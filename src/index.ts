@@ -10,8 +10,20 @@ export { isLifecycleKind } from './tokens.js';
 export { lifecycleClose, userCancel } from './reasons.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 export type { LifecycleSnapshot, SnapshotClose } from './snapshot-format.js';
+export type {
+  ActionEndChannelMessage,
+  CloseChannelMessage,
+  LifecycleChannelContext,
+  RunChannelContext,
+  ScopeCloseMessage,
+} from './channel-types.js';
 export {
   ATTR_ACTION_ID,
+  CHANNEL_ACTION_END,
+  CHANNEL_CLOSE,
+  CHANNEL_LIFECYCLE,
+  CHANNEL_RUN,
+  CHANNEL_SCOPE_CLOSE,
   ATTR_ACTION_ORIGIN,
   ATTR_ACTION_OUTCOME,
   ATTR_ACTION_REASON,

@@ -2,6 +2,7 @@
 // and off, wraps stores, and forwards every call to the core; nothing it does throws into host code
 // once set up (set-up mistakes throw a TypeError at once, with the store left as it was).
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import { ChannelSubscriber } from './channel-subscriber.js';
 import { copyConfig, settingsOf } from './config.js';
 import { DetachedHandle } from './core/actions.js';
 import type { LifecycleSnapshot } from './core/snapshot.js';
@@ -35,6 +36,7 @@ export class SessionLifecycleInstrumentation<const K extends string = never> {
   private config: SessionLifecycleConfig<K>;
   private readonly tracker: Tracker;
   private readonly stores: StorePatcher;
+  private readonly channels: ChannelSubscriber;
   private enabled = false;
 
   constructor(config: SessionLifecycleConfig<K> = {}) {
@@ -44,6 +46,13 @@ export class SessionLifecycleInstrumentation<const K extends string = never> {
       (kind, options, fn) => (this.enabled ? this.tracker.action(kind, options, fn) : fn()),
       (kind) => this.tracker.settings.kinds.has(kind),
     );
+    const tracker = this.tracker;
+    this.channels = new ChannelSubscriber({
+      beginBound: (kind, options) => tracker.beginBound(kind, options),
+      store: tracker.current,
+      trackRun: (options) => tracker.trackRun(options, this.enabled),
+      closeScope: (scope) => tracker.closeScope(scope),
+    });
     if (this.config.enabled !== false) this.enable();
   }
 
@@ -66,19 +75,25 @@ export class SessionLifecycleInstrumentation<const K extends string = never> {
     this.tracker.settings = settingsOf(this.config);
   }
 
-  /** Starts recording; wraps again the stores that `disable()` unwrapped. */
+  /**
+   * Starts recording; wraps again the stores that `disable()` unwrapped, and hears the
+   * `session_host:*` diagnostics channels hosts publish on (docs/channels.md).
+   */
   enable(): void {
     this.enabled = true;
     this.stores.patchAll();
+    this.channels.subscribe();
   }
 
   /**
-   * Stops recording new actions and runs and unwraps instrumented stores. Runs already tracked
-   * still record their close; `closeScope` still aborts what it aborts.
+   * Stops recording new actions and runs, unwraps instrumented stores and stops hearing the
+   * diagnostics channels. Runs and actions already begun still record their close; `closeScope`
+   * still aborts what it aborts.
    */
   disable(): void {
     this.enabled = false;
     this.stores.unpatchAll();
+    this.channels.unsubscribe();
   }
 
   isEnabled(): boolean {

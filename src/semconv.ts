@@ -53,3 +53,11 @@ export const METRIC_LIFECYCLE_FANOUT = 'session_host.lifecycle.fanout';
 export const METRIC_LIFECYCLE_DURATION = 'session_host.lifecycle.duration';
 
 export const MISSING_PROVENANCE_CLOSE_REQUESTED = 'lifecycle.close_requested';
+
+/** `node:diagnostics_channel` names: what hosts publish on (no dependency on this package) ... */
+export const CHANNEL_LIFECYCLE = 'session_host:lifecycle';
+export const CHANNEL_RUN = 'session_host:run';
+export const CHANNEL_SCOPE_CLOSE = 'session_host:scope.close';
+/** ... and what the package publishes for tools that are not OpenTelemetry. */
+export const CHANNEL_CLOSE = 'session_host:close';
+export const CHANNEL_ACTION_END = 'session_host:action.end';

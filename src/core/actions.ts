@@ -20,9 +20,10 @@ import {
   ATTR_SCOPE_KEYS_OMITTED,
   SPAN_NAME_ACTION_PREFIX,
 } from '../semconv.js';
-import type { ActionHandle, ActionResult } from '../types.js';
+import type { ActionHandle, ActionInfo, ActionResult } from '../types.js';
 import { isBoundedToken } from '../tokens.js';
 import { liveParent, openAction, type Core } from './parts.js';
+import { publishActionEnd } from './publish.js';
 import { ActionState, nextActionId } from './records.js';
 
 /** Ended actions `closedBy` may still name (within the late window). */
@@ -33,7 +34,8 @@ class Handle implements ActionHandle {
   private settled = false;
   constructor(
     private readonly core: Core,
-    private readonly state: ActionState,
+    /** The action, as the async context carries it while code runs inside. */
+    readonly state: ActionState,
   ) {}
 
   get id(): string {
@@ -65,6 +67,11 @@ class Handle implements ActionHandle {
     if (failed) state.failure ??= { error };
     if (--state.pending <= 0) endAction(this.core, state);
   }
+}
+
+/** The action a handle works for, as the core's async context carries it; none for a detached handle. */
+export function actionOf(handle: ActionHandle): ActionState | undefined {
+  return handle instanceof Handle ? handle.state : undefined;
 }
 
 /** The handle of an action that records nothing (disabled, or it could not start): it only runs code. */
@@ -191,11 +198,11 @@ function record(core: Core, action: ActionState): void {
   const span = action.span!;
   const failed = action.failure !== undefined;
   const outcome = failed ? 'error' : 'ok';
-  const runsOmitted = action.runsInterrupted - action.closedRunSpans;
+  const runsOmitted = Math.max(0, action.runsInterrupted - action.closedRunSpans);
   const scopeKeys = [...action.scopeKeys];
   const attributes: Attributes = {
     [ATTR_RUNS_INTERRUPTED]: action.runsInterrupted,
-    [ATTR_RUNS_OMITTED]: Math.max(0, runsOmitted),
+    [ATTR_RUNS_OMITTED]: runsOmitted,
     [ATTR_SCOPE_KEYS]: scopeKeys,
     [ATTR_ACTION_OUTCOME]: outcome,
   };
@@ -206,19 +213,18 @@ function record(core: Core, action: ActionState): void {
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'lifecycle action failed' });
   }
   span.setAttributes(attributes);
+  const info: ActionInfo = Object.freeze({
+    actionId: action.id,
+    kind: action.kind,
+    runsInterrupted: action.runsInterrupted,
+    runsOmitted,
+    scopeKeys,
+    outcome,
+    timedOut: action.timedOut,
+  });
   const hook = core.settings.actionHook;
-  if (hook !== undefined) {
-    const info = {
-      actionId: action.id,
-      kind: action.kind,
-      runsInterrupted: action.runsInterrupted,
-      runsOmitted,
-      scopeKeys,
-      outcome,
-      timedOut: action.timedOut,
-    } as const;
-    guarded('actionHook', () => hook(span, info), undefined);
-  }
+  if (hook !== undefined) guarded('actionHook', () => hook(span, info), undefined);
+  publishActionEnd(info);
   span.end();
   core
     .metrics()

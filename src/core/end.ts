@@ -13,6 +13,7 @@ import { causeAtEnd, interrupt } from './attribution.js';
 import { isRunOutcome, statusOf } from './classification.js';
 import { closeAttributes, closeOf, type Close } from './close.js';
 import { openAction, type Core } from './parts.js';
+import { publishClose } from './publish.js';
 import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
 import { unlisten } from './signals.js';
 import type { ExpiryReason } from './watchdog.js';
@@ -130,6 +131,7 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
   }
   core.metrics().runClosed(close.classification, close.kind);
   core.snapshot.add(close);
+  publishClose(close);
 }
 
 /** The hook's read-only view of a close: the `RunCloseInfo` fields only. */

@@ -7,7 +7,7 @@ import { metrics, trace, type Meter, type MeterProvider, type Tracer, type Trace
 import { logger } from '../log.js';
 import type { ActionHandle, RunHandle } from '../types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
-import { begin, runAction } from './actions.js';
+import { actionOf, begin, runAction } from './actions.js';
 import { interrupt } from './attribution.js';
 import { finish } from './end.js';
 import { LifecycleMetrics } from './metrics.js';
@@ -104,6 +104,15 @@ export class Tracker implements Core {
 
   begin(kind: unknown, options: unknown): ActionHandle {
     return begin(this, kind, options);
+  }
+
+  /**
+   * Begins (or joins) an action for code that the caller runs with `store` as this core's async
+   * context (a diagnostics channel's bound store): the action itself, else the context unchanged.
+   */
+  beginBound(kind: unknown, options: unknown): { handle: ActionHandle; store: object | undefined } {
+    const handle = begin(this, kind, options);
+    return { handle, store: actionOf(handle) ?? this.current.getStore() };
   }
 
   action<T>(kind: unknown, options: unknown, fn: () => T): T {
