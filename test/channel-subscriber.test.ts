@@ -28,7 +28,11 @@ function tracedRun(runId: string, scope: string, signal?: AbortSignal) {
   let fail!: (error: unknown) => void;
   const context: Record<string, unknown> = { runId, sessionId: 'session-1', scope, signal };
   const done = runChannel.tracePromise(
-    () => new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject))),
+    () =>
+      new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      }),
     context,
   );
   done.catch(() => undefined);
