@@ -4,11 +4,13 @@
 // and in the context of actions that have ended, late reports after an action closed a scope,
 // user cancels (said at the interrupt, by the abort reason, or at the end), run errors and normal
 // ends. A plain reference model says who closed what; after every program the exported spans
-// must agree with it.
+// must agree with it. Every program runs twice: through the direct API, and through the
+// node:diagnostics_channel contract (a host with no import of the package), with the same closes.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { userCancel, type CloseClassification, type RunHandle } from '../src/index.js';
+import { type CloseClassification, type SessionLifecycleInstrumentation, userCancel } from '../src/index.js';
 import { idOf, linkTargets, setup } from './utils/harness.js';
 
 const SCOPES = ['/srv/a', '/srv/b', '/srv/c'];
@@ -201,7 +203,7 @@ class Model {
 
 interface RealRun {
   controller: AbortController;
-  handle: RunHandle;
+  handle: HostRun;
 }
 interface RealAction {
   send(command: () => void): Promise<void>;
@@ -214,9 +216,68 @@ interface RealAction {
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function execute(program: Step[]) {
+/** How the host reaches the package: its direct API, or node:diagnostics_channel with no import of it. */
+type Path = 'direct' | 'channel';
+interface HostRun {
+  end(options: { outcome: (typeof OUTCOMES)[number]; error?: unknown }): void;
+  /** The interrupt is the user's cancel: said with run.interrupted(), or by the abort reason. */
+  cancelByUser(controller: AbortController): void;
+}
+interface HostApi {
+  trackRun(runId: string, sessionId: string, scope: string, signal: AbortSignal): HostRun;
+  action<T>(kind: Kind, scopes: string[], fn: () => T): T;
+  actionAsync(kind: Kind, scopes: string[], fn: () => Promise<unknown>): Promise<unknown>;
+}
+
+const lifecycleChannel = diagnosticsChannel.tracingChannel('session_host:lifecycle');
+const runChannel = diagnosticsChannel.tracingChannel('session_host:run');
+
+function hostApi(path: Path, lifecycle: SessionLifecycleInstrumentation<string>): HostApi {
+  if (path === 'direct') {
+    return {
+      trackRun(runId, sessionId, scope, signal) {
+        const handle = lifecycle.trackRun({ runId, sessionId, scope, signal });
+        return {
+          end: (options) => handle.end(options),
+          cancelByUser: (controller) => {
+            handle.interrupted({ userCancel: true });
+            controller.abort();
+          },
+        };
+      },
+      action: (kind, scopes, fn) => lifecycle.action(kind, { scopes }, fn),
+      actionAsync: (kind, scopes, fn) => lifecycle.action(kind, { scopes }, fn),
+    };
+  }
+  return {
+    trackRun(runId, sessionId, scope, signal) {
+      const context: Record<string, unknown> = { runId, sessionId, scope, signal };
+      let settle!: { resolve: () => void; reject: (error: unknown) => void };
+      const work = runChannel.tracePromise(
+        () => new Promise<void>((resolve, reject) => (settle = { resolve, reject })),
+        context,
+      );
+      work.catch(() => undefined);
+      return {
+        end(options) {
+          if (options.outcome === 'error') settle.reject(options.error ?? new Error('run failed'));
+          else {
+            context.outcome = options.outcome;
+            settle.resolve();
+          }
+        },
+        cancelByUser: (controller) => controller.abort(userCancel()),
+      };
+    },
+    action: (kind, scopes, fn) => lifecycleChannel.traceSync(fn, { kind, scopes }),
+    actionAsync: (kind, scopes, fn) => lifecycleChannel.tracePromise(fn, { kind, scopes }),
+  };
+}
+
+async function execute(program: Step[], path: Path = 'direct') {
   const h = setup({ interruptGraceMs: 0 });
   const { lifecycle } = h;
+  const host = hostApi(path, lifecycle);
   const model = new Model();
   const runs: RealRun[] = [];
   const actions: RealAction[] = [];
@@ -224,12 +285,7 @@ async function execute(program: Step[]) {
   const startRun = (scope: number) => {
     const id = `run-${runs.length}`;
     const controller = new AbortController();
-    const handle = lifecycle.trackRun({
-      runId: id,
-      sessionId: `s-${scope}`,
-      scope: SCOPES[scope]!,
-      signal: controller.signal,
-    });
+    const handle = host.trackRun(id, `s-${scope}`, SCOPES[scope]!, controller.signal);
     // A host ends an aborted run with the AbortError it caught, a moment later.
     controller.signal.addEventListener('abort', () =>
       queueMicrotask(() => handle.end({ outcome: 'error', error: controller.signal.reason })),
@@ -266,7 +322,7 @@ async function execute(program: Step[]) {
     let id = '';
     let opened!: () => void;
     const ready = new Promise<void>((r) => (opened = r));
-    const done = lifecycle.action(kind, register ? { scopes: [SCOPES[scope]!] } : {}, async () => {
+    const done = host.actionAsync(kind, register ? [SCOPES[scope]!] : [], async () => {
       id = lifecycle.activeActionId()!;
       const snapshot = AsyncLocalStorage.snapshot();
       inContext = (fn) => snapshot(fn);
@@ -312,7 +368,7 @@ async function execute(program: Step[]) {
         if (actions.length === 0 || !model.actions[a]!.open) break;
         model.register(a, s.scope);
         await actions[a]!.send(() => {
-          const joined = lifecycle.action(s.kind, { scopes: [SCOPES[s.scope]!] }, () => {
+          const joined = host.action(s.kind, [SCOPES[s.scope]!], () => {
             expect(lifecycle.activeActionId()).toBe(actions[a]!.id);
             abortScope(s.scope, a);
           });
@@ -361,7 +417,7 @@ async function execute(program: Step[]) {
         const run = model.runs[i]!;
         if (s.op === 'userCancel') {
           model.interrupt(run, undefined, true);
-          runs[i]!.handle.interrupted({ userCancel: true });
+          if (!run.aborted) runs[i]!.handle.cancelByUser(runs[i]!.controller);
         }
         if (!run.aborted) {
           run.aborted = true;
@@ -403,7 +459,7 @@ async function execute(program: Step[]) {
         }
         model.close(a);
         await actions[a]!.close(() => {
-          void lifecycle.action(s.kind, { scopes: [SCOPES[s.scope]!] }, async () => {
+          void host.actionAsync(s.kind, [SCOPES[s.scope]!], async () => {
             await tick();
             for (const i of victims) runs[i]!.controller.abort();
           });
@@ -477,13 +533,38 @@ function check({ h, model, actions }: Awaited<ReturnType<typeof execute>>): void
   }
   expect(closed).toHaveLength(model.runs.filter((r) => r.action !== undefined).length);
   expect(h.lifecycle.stateCounts()).toEqual({ activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 });
+  h.lifecycle.disable(); // no longer hears the channels the next program publishes on
+}
+
+/** What the exported spans say of each run: classification, provenance, late, which action (by index). */
+function outcomes({ h, actions }: Awaited<ReturnType<typeof execute>>): string[] {
+  const index = new Map(actions.map((a, i) => [a.id, i]));
+  return h
+    .named('run')
+    .map((span) => {
+      const a = span.attributes;
+      const action = index.get(a['session_host.lifecycle.action.id'] as string);
+      return [
+        a['session_host.run.id'],
+        a['session_host.close.classification'],
+        a['session_host.close.provenance'],
+        a['session_host.close.late'],
+        action,
+      ].join(' ');
+    })
+    .sort();
 }
 
 describe('model-based interleavings', () => {
   it('agree with the reference model on every program (250 programs, seeded)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 12, maxLength: 48 }), async (program) => {
-        check(await execute(program));
+        const direct = await execute(program, 'direct');
+        check(direct);
+        const channel = await execute(program, 'channel');
+        check(channel);
+        // The same program through both paths: the same closes, run by run.
+        expect(outcomes(channel)).toEqual(outcomes(direct));
       }),
       { seed: 0x5e55, numRuns: 250, endOnFailure: false },
     );
@@ -506,6 +587,9 @@ describe('model-based interleavings', () => {
     ];
     const result = await execute(program);
     check(result);
+    const viaChannels = await execute(program, 'channel');
+    check(viaChannels);
+    expect(outcomes(viaChannels)).toEqual(outcomes(result));
     expect(result.model.runs.map((r) => [r.id, r.classification, r.action, r.provenance])).toEqual([
       ['run-0', 'local_instance_dispose', 1, 'scope_registry'],
       ['run-1', 'local_instance_reload', 0, 'context'],
