@@ -16,4 +16,6 @@ export type {
   EffectLifecycle,
   EffectMethodKinds,
   EffectServiceOptions,
+  RunHandle,
+  TrackRunOptions,
 } from './types.js';
