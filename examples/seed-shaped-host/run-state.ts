@@ -52,7 +52,7 @@ const make = Effect.gen(function* () {
         Effect.forkIn(scope),
       );
       const run = trackFiber(lifecycle, fiber, { runId: sessionId, scope: directory }); // telemetry
-      runners.set(sessionId, { fiber, run });
+      runners.set(sessionId, { fiber, run }); // telemetry: the run kept with its runner
       return true;
     });
 
