@@ -2,11 +2,11 @@
 // the Effect twin of the main entry's `lifecycle.defineAction`: every Effect a call returns runs as
 // one action from its start to its exit, so callers that never see an instrumented service (a
 // promise facade, a layer finalizer, an internal reload) are covered by construction.
-import { Effect } from 'effect';
 import { callOptions, type DetailsOf, type ScopeOf } from '../call-options.js';
 import { describeInput, readOption } from '../host-input.js';
 import { describeKind } from '../tokens.js';
 import { PACKAGE_NAME } from '../version.js';
+import { isEffectValue } from './effect-value.js';
 import { withLifecycleAction } from './action.js';
 import { reportOnce } from './report.js';
 import type { DefineActionOptions, EffectFunction, EffectLifecycle } from './types.js';
@@ -54,7 +54,7 @@ export function defineEffectAction<K extends string, F extends EffectFunction>(
   const name = `defineEffectAction ${describeKind(kind)}`;
   const defined = function (this: unknown, ...args: unknown[]): unknown {
     const value: unknown = (fn as unknown as (...a: unknown[]) => unknown).apply(this, args);
-    if (!Effect.isEffect(value)) {
+    if (!isEffectValue(value)) {
       reportOnce('warn', `${name}: the function returned ${describeInput(value)}, not an Effect; passed through`);
       return value;
     }

@@ -12,6 +12,7 @@
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
 import { guarded } from '../guard.js';
 import { describeInput, readRunOptions } from '../host-input.js';
+import { isEffectValue } from './effect-value.js';
 import { currentFiber, inActionOf } from './carrier.js';
 import { inertRun } from './inert-run.js';
 import { reportOnce } from './report.js';
@@ -145,13 +146,13 @@ export function trackedRun(
   options: TrackRunOptions,
 ): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
-    if (!Effect.isEffect(self) && typeof self !== 'function') {
+    if (!isEffectValue(self) && typeof self !== 'function') {
       reportOnce('error', `trackedRun was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     return Effect.withFiber((fiber) => {
       const run = startRun(lifecycle, options);
-      const body = Effect.isEffect(self) ? self : Effect.suspend(() => self(run ?? inertRun(options)));
+      const body = isEffectValue(self) ? self : Effect.suspend(() => self(run ?? inertRun(options)));
       if (run === undefined) return body;
       const observation = observeInterrupts(fiber, lifecycle, run);
       return body.pipe(
