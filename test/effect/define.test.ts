@@ -109,6 +109,22 @@ describe('defineEffectAction', () => {
     expect(h.actionSpans().map((s) => s.attributes['session_host.lifecycle.outcome'])).toEqual(['ok', 'error', 'ok']);
   });
 
+  it('takes a function made with Effect.fn, as Effect services define theirs', async () => {
+    const h = setup();
+    const dispose = defineEffectAction(
+      h.lifecycle,
+      'instance_dispose',
+      Effect.fn('InstanceStore.dispose')(function* (directory: string) {
+        yield* settle;
+        return `${directory} ${yield* currentLifecycleActionId}`;
+      }),
+    );
+    const said = await Effect.runPromise(dispose(DIR_A));
+    const [action] = h.actionSpans();
+    expect(said).toBe(`${DIR_A} ${action!.attributes['session_host.lifecycle.action.id']}`);
+    expect(action!.attributes['session_host.lifecycle.scope_keys']).toEqual([expectedKey(DIR_A)]);
+  });
+
   it('reads scopes from the first argument by default and when scopeOf answers undefined; details too', async () => {
     const h = setup();
     const byContext = defineEffectAction(h.lifecycle, 'instance_dispose', (_ctx: { directory: string }) => Effect.void);
