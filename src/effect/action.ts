@@ -6,6 +6,7 @@ import { Cause, Effect, Exit, type Fiber } from 'effect';
 import { guarded } from '../guard.js';
 import { describeInput } from '../host-input.js';
 import { describeKind } from '../tokens.js';
+import { isEffectValue } from './effect-value.js';
 import { CurrentLifecycleAction, openActionOf, type CarriedAction } from './carrier.js';
 import { parentContextOf } from './parent-span.js';
 import { reportOnce } from './report.js';
@@ -75,7 +76,7 @@ export function withLifecycleAction<K extends string>(
   options?: ActionOptions,
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-    if (!Effect.isEffect(self)) {
+    if (!isEffectValue(self)) {
       const what = `withLifecycleAction(${describeKind(kind)})`;
       reportOnce('error', `${what} was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
@@ -103,7 +104,7 @@ export function withActionHandle(
   options?: { readonly end?: boolean | undefined },
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-    if (!Effect.isEffect(self)) {
+    if (!isEffectValue(self)) {
       reportOnce('error', `withActionHandle was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }

@@ -11,7 +11,8 @@
 // registered on the run's scope, the late window, else `unknown_scope_close`), never as `error`.
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
 import { guarded } from '../guard.js';
-import { describeInput } from '../host-input.js';
+import { describeInput, readRunOptions } from '../host-input.js';
+import { isEffectValue } from './effect-value.js';
 import { currentFiber, inActionOf } from './carrier.js';
 import { inertRun } from './inert-run.js';
 import { reportOnce } from './report.js';
@@ -29,11 +30,6 @@ interface Observation {
   readonly seen: () => boolean;
   /** Puts the fiber's method back (once the run has ended). */
   readonly restore: () => void;
-}
-
-/** Ended runs report their interruption as this: a bounded name, no message worth reading. */
-class FiberInterruptedError extends Error {
-  override readonly name = 'FiberInterruptedError';
 }
 
 const UNOBSERVABLE: Observation = { observable: false, seen: () => false, restore: () => {} };
@@ -91,7 +87,10 @@ function attributeAtExit(run: RunHandle, cause: Cause.Cause<unknown>, fiberId: n
   guarded('run.interrupted', () => run.interrupted(), undefined);
 }
 
-/** Ends the run from the fiber's exit: success is completed, its own failure is an error. */
+/**
+ * Ends the run from the fiber's exit: success is completed; an interruption is `interrupted` (the
+ * run was stopped, it did not fail; who stopped it is its classification); its own failure is an error.
+ */
 function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: number, observation: Observation): void {
   if (Exit.isSuccess(exit)) {
     guarded('run.end', () => run.end({ outcome: 'completed' }), undefined);
@@ -99,8 +98,11 @@ function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: numb
   }
   const { cause } = exit;
   if (!observation.seen() && Cause.hasInterrupts(cause)) attributeAtExit(run, cause, fiberId, observation.observable);
-  const interruptedOnly = Cause.hasInterruptsOnly(cause);
-  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(cause);
+  if (Cause.hasInterruptsOnly(cause)) {
+    guarded('run.end', () => run.end({ outcome: 'interrupted' }), undefined);
+    return;
+  }
+  const error = Cause.squash(cause);
   guarded('run.end', () => run.end({ outcome: 'error', error }), undefined);
 }
 
@@ -109,13 +111,26 @@ function isTracker(value: unknown): value is EffectLifecycle<never> {
   return typeof (value as { trackRun?: unknown }).trackRun === 'function';
 }
 
+/**
+ * The run's options as the core gets them: a fiber run needs no signal (its interrupts are seen on
+ * the fiber), so none given is `signal: null`, "none on purpose", which the core does not warn about.
+ */
+function fiberRunOptions(options: TrackRunOptions): TrackRunOptions {
+  const raw = readRunOptions(options);
+  return { ...raw, signal: raw.signal ?? null } as TrackRunOptions;
+}
+
 function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): RunHandle | undefined {
   if (!isTracker(lifecycle)) {
     const what = describeInput(lifecycle);
     reportOnce('error', `trackedRun was given ${what} as the instrumentation; the run is not tracked`);
     return undefined;
   }
-  return guarded('lifecycle.trackRun (the run is not tracked)', () => lifecycle.trackRun(options), undefined);
+  return guarded(
+    'lifecycle.trackRun (the run is not tracked)',
+    () => lifecycle.trackRun(fiberRunOptions(options)),
+    undefined,
+  );
 }
 
 /**
@@ -131,13 +146,13 @@ export function trackedRun(
   options: TrackRunOptions,
 ): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
-    if (!Effect.isEffect(self) && typeof self !== 'function') {
+    if (!isEffectValue(self) && typeof self !== 'function') {
       reportOnce('error', `trackedRun was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     return Effect.withFiber((fiber) => {
       const run = startRun(lifecycle, options);
-      const body = Effect.isEffect(self) ? self : Effect.suspend(() => self(run ?? inertRun(options)));
+      const body = isEffectValue(self) ? self : Effect.suspend(() => self(run ?? inertRun(options)));
       if (run === undefined) return body;
       const observation = observeInterrupts(fiber, lifecycle, run);
       return body.pipe(

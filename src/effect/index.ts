@@ -2,6 +2,7 @@
 // Effect 4 (`effect` 4.x is an optional peer dependency; only this entry needs it).
 export { withActionHandle, withLifecycleAction } from './action.js';
 export { currentLifecycleActionId, inLifecycleAction } from './carrier.js';
+export { defineEffectAction } from './define.js';
 export { trackedRun, trackFiber, type RunBody } from './fiber-run.js';
 export { closeInstanceScope, recordScopeClose } from './scope.js';
 export { instrumentEffectService } from './service.js';
@@ -10,7 +11,11 @@ export type {
   ActionOptions,
   ActionResult,
   CallTokens,
+  DefineActionOptions,
+  EffectFunction,
   EffectLifecycle,
   EffectMethodKinds,
   EffectServiceOptions,
+  RunHandle,
+  TrackRunOptions,
 } from './types.js';

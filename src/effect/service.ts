@@ -1,9 +1,9 @@
 // An Effect service whose methods return Effects (an instance store built by a Layer): each mapped
 // method's returned Effect runs as a lifecycle action, from its start to its exit. Effect services
 // are values, often read-only: the wrapper returns a new service and leaves the original untouched.
-import { Effect } from 'effect';
 import { guarded } from '../guard.js';
 import { describeInput, readOption, scopesAnswered, scopesIn } from '../host-input.js';
+import { isEffectValue } from './effect-value.js';
 import { withLifecycleAction } from './action.js';
 import { reportOnce } from './report.js';
 import type { ActionOptions, EffectLifecycle, EffectMethodKinds, EffectServiceOptions } from './types.js';
@@ -80,7 +80,7 @@ export function instrumentEffectService<K extends string, S extends object>(
     const original = (service as Record<string, Method>)[method]!;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       const value = original.apply(this === copy ? service : this, args);
-      if (!Effect.isEffect(value)) {
+      if (!isEffectValue(value)) {
         const what = `instrumentEffectService: ${method} returned ${describeInput(value)}`;
         reportOnce('warn', `${what}, not an Effect; passed through`);
         return value;

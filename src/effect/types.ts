@@ -1,8 +1,16 @@
 // Public types of the Effect adapter. The adapter takes the lifecycle instrumentation by the few
 // methods it uses, so the kind type of a host's `SessionLifecycleInstrumentation<K>` carries over.
+import type { Effect } from 'effect';
 import type { ActionHandle, ActionOptions, RunHandle, TrackRunOptions } from '../types.js';
 
-export type { ActionHandle, ActionOptions, ActionResult, RunHandle, TrackRunOptions } from '../types.js';
+export type {
+  ActionHandle,
+  ActionOptions,
+  ActionResult,
+  DefineActionOptions,
+  RunHandle,
+  TrackRunOptions,
+} from '../types.js';
 
 /**
  * What the adapter uses of a `SessionLifecycleInstrumentation`: pass the instrumentation itself.
@@ -33,3 +41,6 @@ export type CallTokens = Pick<ActionOptions, 'reason' | 'origin'>;
 export type EffectMethodKinds<S, K extends string> = {
   [M in keyof S]?: S[M] extends (...args: never[]) => unknown ? K : never;
 };
+
+/** A function whose calls return Effects (as `Effect.fn` and `(...args) => Effect.gen(...)` make). */
+export type EffectFunction = (...args: never[]) => Effect.Effect<unknown, unknown, unknown>;

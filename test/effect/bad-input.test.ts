@@ -2,6 +2,7 @@ import { Effect, Exit, Fiber } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import {
+  defineEffectAction,
   instrumentEffectService,
   trackedRun,
   withActionHandle,
@@ -149,5 +150,41 @@ describe('a lifecycle call forked inside an action', () => {
     const actions = h.actionSpans();
     expect(actions.map((s) => s.name)).toEqual(['lifecycle instance_dispose_all']);
     expect(actions[0]!.attributes['session_host.lifecycle.runs_interrupted']).toBe(2);
+  });
+});
+
+describe('values whose every property trap throws', () => {
+  const hostile = new Proxy(
+    {},
+    {
+      has: () => {
+        throw new Error('trap');
+      },
+      get: () => {
+        throw new Error('trap');
+      },
+      getPrototypeOf: () => {
+        throw new Error('trap');
+      },
+    },
+  );
+
+  it('are passed through by every entry point that expects an Effect, never thrown into the host', () => {
+    const diag = captureDiag();
+    try {
+      const h = setup();
+      const defined = defineEffectAction(h.lifecycle, 'instance_reload', (() => hostile) as never) as () => unknown;
+      expect(defined()).toBe(hostile);
+      const service = instrumentEffectService(h.lifecycle, { reload: () => hostile }, { reload: 'instance_reload' });
+      expect(service.reload()).toBe(hostile);
+      expect(withLifecycleAction(h.lifecycle, 'instance_dispose')(hostile as never)).toBe(hostile);
+      const handle = h.lifecycle.begin('instance_dispose');
+      expect(withActionHandle(h.lifecycle, handle)(hostile as never)).toBe(hostile);
+      handle.end();
+      expect(trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a' })(hostile as never)).toBe(hostile);
+      expect(diag.lines.some((l) => l.includes('reading whether a value is an Effect failed (Error)'))).toBe(true);
+    } finally {
+      diag.restore();
+    }
   });
 });

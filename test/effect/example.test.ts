@@ -38,7 +38,7 @@ describe('examples/effect-host.ts', () => {
       expect(child.parentSpanContext?.spanId).toBe(byName(action).spanContext().spanId);
       expect(linkTargets(child)).toEqual([idOf(h.runSpan(runId))]);
     }
-    expect(h.runSpan('gamma-1').attributes['session_host.run.error.fingerprint']).toBe('FiberInterruptedError');
+    expect(h.runSpan('gamma-1').attributes['session_host.run.outcome']).toBe('interrupted');
     expect(byName('lifecycle instance_dispose_all').attributes['session_host.lifecycle.runs_interrupted']).toBe(2);
     expect(byName('lifecycle instance_reload').attributes['session_host.lifecycle.runs_interrupted']).toBe(2);
     expect(h.lifecycle.stateCounts()).toEqual({ activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 });

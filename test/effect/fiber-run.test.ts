@@ -124,3 +124,67 @@ describe('trackFiber', () => {
     }
   });
 });
+
+describe('how a fiber run ends', () => {
+  it('records a fiber closed by an interrupt as interrupted, not as a failed run', async () => {
+    const h = setup();
+    const byAction = Effect.runFork(trackedRun(h.lifecycle, { runId: 'closed', scope: '/srv/a' })(Effect.never));
+    const fromOutside = Effect.runFork(trackedRun(h.lifecycle, { runId: 'crash', scope: '/srv/b' })(Effect.never));
+    await Effect.runPromise(settle);
+    await Effect.runPromise(Fiber.interrupt(byAction).pipe(withLifecycleAction(h.lifecycle, 'instance_reload')));
+    await Effect.runPromise(Fiber.interrupt(fromOutside));
+    for (const runId of ['closed', 'crash']) {
+      const { attributes } = h.runSpan(runId);
+      expect({ runId, outcome: attributes['session_host.run.outcome'] }).toEqual({ runId, outcome: 'interrupted' });
+      expect(attributes['session_host.run.error.fingerprint'], runId).toBeUndefined();
+    }
+    expect(h.closedRunSpan('closed')!.attributes['session_host.run.outcome']).toBe('interrupted');
+    expect(closeOf(h, 'closed').classification).toBe('local_instance_reload');
+    expect(closeOf(h, 'crash').classification).toBe('unknown_scope_close');
+  });
+
+  it('keeps a failure that comes with an interrupt an error', async () => {
+    const h = setup();
+    class ToolFailed extends Error {
+      override readonly name = 'ToolFailed';
+    }
+    const body = Effect.never.pipe(Effect.onInterrupt(() => Effect.die(new ToolFailed('x'))));
+    const run = Effect.runFork(trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a' })(body));
+    await Effect.runPromise(settle);
+    await Effect.runPromise(Fiber.interrupt(run));
+    expect(h.runSpan('r1').attributes['session_host.run.outcome']).toBe('error');
+    expect(h.runSpan('r1').attributes['session_host.run.error.fingerprint']).toBe('ToolFailed');
+  });
+
+  it('logs no "trackRun without a signal" for fiber runs, as trackedRun and trackFiber are used', async () => {
+    const diag = captureDiag();
+    try {
+      const h = setup();
+      const tracked = Effect.runFork(trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a' })(Effect.never));
+      const forked = Effect.runFork(Effect.never);
+      trackFiber(h.lifecycle, forked, { runId: 'r2', scope: '/srv/a' });
+      await Effect.runPromise(settle);
+      await Effect.runPromise(Fiber.interruptAll([tracked, forked]));
+      const warnings = () => diag.lines.filter((l) => l.includes('trackRun without a signal'));
+      expect(warnings()).toEqual([]);
+      expect(h.lifecycle.stateCounts().runsInFlight).toBe(0);
+      // The control: a plain run with no signal still says so.
+      setup().lifecycle.trackRun({ runId: 'r3', scope: '/srv/a' }).end();
+      expect(warnings()).toHaveLength(1);
+    } finally {
+      diag.restore();
+    }
+  });
+
+  it('keeps a signal the host gives a fiber run: its abort is the interrupt', async () => {
+    const h = setup();
+    const controller = new AbortController();
+    const run = Effect.runFork(
+      trackedRun(h.lifecycle, { runId: 'r1', scope: '/srv/a', signal: controller.signal })(Effect.never),
+    );
+    await Effect.runPromise(settle);
+    h.lifecycle.action('instance_dispose', () => controller.abort());
+    await Effect.runPromise(Fiber.interrupt(run));
+    expect(closeOf(h, 'r1').classification).toBe('local_instance_dispose');
+  });
+});

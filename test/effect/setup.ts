@@ -1,5 +1,6 @@
 // Shared set-up of the Effect adapter tests: the in-memory harness, and small Effect programs.
 import { Effect } from 'effect';
+import type { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import { setup, type Harness } from '../utils/harness.js';
 
 export { setup };
@@ -12,11 +13,21 @@ export const EFFECT_UNDER_TEST = process.env.EFFECT_UNDER_TEST ?? 'newest';
 export const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)));
 
 /** The classification and provenance the run span of `runId` records. */
-export function closeOf(h: EffectHarness, runId: string) {
+export function closeOf(h: Pick<EffectHarness, 'runSpan'>, runId: string) {
   const span = h.runSpan(runId);
   return {
     classification: span.attributes['session_host.close.classification'],
     provenance: span.attributes['session_host.close.provenance'],
     actionId: span.attributes['session_host.lifecycle.action.id'],
   };
+}
+
+/**
+ * The harness's exporter and span finders on an instrumentation a host made itself (a module-level
+ * instance, as hosts keep it): its spans go to a fresh in-memory exporter from now on.
+ */
+export function observe<K extends string>(lifecycle: SessionLifecycleInstrumentation<K>) {
+  const h = setup();
+  lifecycle.setTracerProvider(h.provider);
+  return { ...h, lifecycle };
 }
