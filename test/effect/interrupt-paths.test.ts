@@ -86,6 +86,8 @@ describe('a fiber run interrupted on each path', () => {
       try {
         const run = await path.start(h, 'r1');
         await path.interrupt(h, run);
+        // The run ends at the fiber's exit, which a Scope's close does not wait for.
+        await Effect.runPromise(Fiber.await(run));
         const [action] = h.actionSpans();
         expect(closeOf(h, 'r1')).toEqual({
           classification: CLASSIFICATION[path.kind],
@@ -145,6 +147,8 @@ describe('when the wrapped interruptUnsafe is bypassed (a 4.x that interrupts an
         expect(Object.hasOwn(run, 'interruptUnsafe')).toBe(true);
         delete (run as { interruptUnsafe?: unknown }).interruptUnsafe;
         await path.interrupt(h, run);
+        // The run ends at the fiber's exit, which a Scope's close does not wait for.
+        await Effect.runPromise(Fiber.await(run));
         const [action] = h.actionSpans();
         const fromContext =
           path.kind === 'instance_reload' && path.name.includes('plain') && EXIT_IN_INTERRUPTER_CONTEXT;
