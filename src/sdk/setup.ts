@@ -13,13 +13,14 @@ import { batchSettings, envFlag, exportTimeoutOf, protocolOf } from './env.js';
 import { samplerFromEnv } from './env-sampler.js';
 import { installExitHandlers } from './exit.js';
 import { registerGlobals } from './globals.js';
-import { disabledHandle, runningHandle, type TelemetryHandle, type TelemetryOptions } from './handle.js';
+import { disabledHandle, runningHandle } from './handle.js';
 import { detectLine, unsupportedRuntime } from './lines.js';
 import { startMetrics } from './metric-pipeline.js';
 import { LifecycleSampler } from './sampler.js';
 import { loadSdks } from './sdk-loader.js';
 import { createStopper } from './shutdown.js';
 import { createSpanPipeline } from './span-pipeline.js';
+import type { TelemetryHandle, TelemetryOptions } from './types.js';
 
 const DROP_REPORT_INTERVAL_MS = 10_000;
 
@@ -100,6 +101,5 @@ export function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetr
   return global[HANDLE];
 }
 
-export type { TelemetryHandle, TelemetryOptions } from './handle.js';
-export type { DropTotals } from './types.js';
+export type { DropTotals, TelemetryHandle, TelemetryOptions } from './types.js';
 export { DEFAULT_MAX_QUEUE_SIZE } from './env.js';
