@@ -3,6 +3,23 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
+/**
+ * The tests under test/effect on effect `version`, installed as the npm alias `alias`: every `effect`
+ * import of the adapter, the tests and the example resolves to it.
+ */
+function effectProject(version: string, alias: string) {
+  return {
+    extends: true as const,
+    resolve: { alias: [{ find: /^effect($|\/)/, replacement: `${alias}$1` }] },
+    test: {
+      name: `effect-${version}`,
+      include: ['test/effect/**/*.test.ts'],
+      exclude: ['test/effect/**/*.newest.test.ts'],
+      env: { EFFECT_UNDER_TEST: version },
+    },
+  };
+}
+
 export default defineConfig({
   resolve: {
     // Examples import the package by name; in tests that name is the source under test, so
@@ -10,6 +27,7 @@ export default defineConfig({
     alias: [
       { find: /^otel-session-lifecycle$/, replacement: src('index.ts') },
       { find: /^otel-session-lifecycle\/effect$/, replacement: src('effect/index.ts') },
+      { find: /^otel-session-lifecycle\/view$/, replacement: src('view/index.ts') },
     ],
   },
   test: {
@@ -27,18 +45,10 @@ export default defineConfig({
           env: { EFFECT_UNDER_TEST: 'newest' },
         },
       },
-      {
-        // The Effect adapter and its tests again, on effect 4.0.0 (the npm alias `effect-4-0-0`):
-        // every `effect` import of the adapter, the tests and the example resolves to it.
-        extends: true,
-        resolve: { alias: [{ find: /^effect($|\/)/, replacement: 'effect-4-0-0$1' }] },
-        test: {
-          name: 'effect-4.0.0',
-          include: ['test/effect/**/*.test.ts'],
-          exclude: ['test/effect/**/*.newest.test.ts'],
-          env: { EFFECT_UNDER_TEST: '4.0.0' },
-        },
-      },
+      // The Effect adapter and its tests again on each pinned effect version: 4.0.0, and a 4.0.0
+      // beta (hosts pin prereleases).
+      effectProject('4.0.0', 'effect-4-0-0'),
+      effectProject('4.0.0-beta.48', 'effect-4-0-0-beta-48'),
     ],
   },
 });

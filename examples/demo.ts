@@ -15,12 +15,8 @@ import {
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  renderCloseTable,
-  renderLifecycleHtml,
-  renderLifecycleTree,
-  SessionLifecycleInstrumentation,
-} from 'otel-session-lifecycle';
+import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { renderCloseTable, renderLifecycleHtml, renderLifecycleTree } from 'otel-session-lifecycle/view';
 import { startSessionHost } from './session-host/host.js';
 
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;

@@ -5,7 +5,8 @@
 import { pathToFileURL } from 'node:url';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Context, Effect, Exit, Fiber, Layer, Scope } from 'effect';
-import { renderCloseTable, renderLifecycleTree, SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
+import { renderCloseTable, renderLifecycleTree } from 'otel-session-lifecycle/view';
 import {
   closeInstanceScope,
   currentLifecycleActionId,

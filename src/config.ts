@@ -1,7 +1,7 @@
 // The instrumentation's configuration: a guarded copy of what the host passed, and the validated
 // settings the core runs on. Bad values fall back to their defaults with a diag warning.
 import { KindSet } from './core/classification.js';
-import type { Settings } from './core/state.js';
+import type { Settings } from './core/settings.js';
 import { countOption, readProperty } from './host-input.js';
 import { logger } from './log.js';
 import type { SessionLifecycleConfig } from './types.js';

@@ -1,6 +1,6 @@
 // Guarded reads of anything a host hands in: a getter that throws, a revoked proxy or a value of
 // the wrong type reads as absent, never as an exception in host code.
-import type { Span } from '@opentelemetry/api';
+import { isSpanContextValid, type Span, type SpanContext } from '@opentelemetry/api';
 
 /** Reads one property, treating a throwing getter (or a revoked proxy) as absent. */
 export function readProperty(value: object, name: string | symbol): unknown {
@@ -54,18 +54,101 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
   );
 }
 
+/** The span's context, when it has a valid one (a hostile span answers nothing). */
+export function spanContextOf(span: Span): SpanContext | undefined {
+  try {
+    const spanContext = span.spanContext();
+    return isSpanContextValid(spanContext) ? spanContext : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `true` for an instance of Error (a revoked proxy or a hostile prototype answers `false`). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `true` for an Effect value (effect 4 marks every Effect with this key), recognised without
+ * importing `effect`.
+ */
+export function isEffectLike(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return '~effect/Effect' in value;
+  } catch {
+    return false;
+  }
+}
+
 const promiseThen = Promise.prototype.then;
 
 /**
- * Observes a native promise's settlement with the intrinsic `then` (so a subclass's own `then` is
- * not called by us); `false` for anything else. A thenable that is not a native promise is never
- * touched: calling its `then` could run a lazy thenable's work a second time.
+ * What a wrapped call returns, followed to its settlement: `onSettled` runs once, when the value
+ * settles (at once for a value that is not a promise or thenable). What the caller gets back works
+ * as the value did:
+ * - a native promise: a promise derived with the intrinsic `then` (a subclass's own `then` is not
+ *   called), settling as it does. Derived, so that a rejection nobody handles still reaches the
+ *   process's `unhandledRejection`, as it would without the package;
+ * - another thenable (a promise library's, or a lazy one whose `then` starts the work): its `then`
+ *   is called exactly once, here; the caller gets a proxy of it whose `then` answers from that one
+ *   call, so the work runs once and every other property is the thenable's own.
+ * Anything else, and a thenable that cannot be proxied, is returned as it is (settled at once).
  */
-export function observeSettlement(value: unknown, onFulfilled: () => void, onRejected: (e: unknown) => void): boolean {
-  if (!(value instanceof Promise)) return false;
+export function followSettlement<T>(value: T, onSettled: (failed: boolean, error: unknown) => void): T {
+  if (isNativePromise(value)) {
+    return promiseThen.call(
+      value,
+      (result: unknown) => {
+        onSettled(false, undefined);
+        return result;
+      },
+      (error: unknown) => {
+        onSettled(true, error);
+        throw error;
+      },
+    ) as T;
+  }
+  const then = typeof value === 'object' || typeof value === 'function' ? thenOf(value) : undefined;
+  if (then === undefined || !canProxyThen(value as object)) {
+    onSettled(false, undefined);
+    return value;
+  }
+  const settled = new Promise((resolve, reject) => {
+    then.call(value, resolve, reject);
+  });
+  const derived = followSettlement(settled, onSettled);
+  const derivedThen = (onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> =>
+    promiseThen.call(derived, onFulfilled as never, onRejected as never);
+  return new Proxy(value as object, {
+    get: (target, key, receiver) => (key === 'then' ? derivedThen : Reflect.get(target, key, receiver)),
+  }) as T;
+}
+
+function isNativePromise(value: unknown): value is Promise<unknown> {
   try {
-    promiseThen.call(value, onFulfilled, onRejected);
-    return true;
+    return value instanceof Promise;
+  } catch {
+    return false;
+  }
+}
+
+function thenOf(value: unknown): ((this: unknown, ...args: unknown[]) => unknown) | undefined {
+  if (value === null) return undefined;
+  const then = readProperty(value as object, 'then');
+  return typeof then === 'function' ? (then as (this: unknown, ...args: unknown[]) => unknown) : undefined;
+}
+
+/** A proxy may answer its own `then` unless the target's is a fixed own property (frozen). */
+function canProxyThen(value: object): boolean {
+  try {
+    const own = Object.getOwnPropertyDescriptor(value, 'then');
+    return own === undefined || own.configurable === true || own.writable === true;
   } catch {
     return false;
   }
@@ -116,4 +199,24 @@ export function scopesIn(value: unknown): string[] {
     }
   }
   return scopes;
+}
+
+/** What a host handed in, as a diag line may show it: its type, never its contents. */
+export function describeInput(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The raw scopes a host's `scopeOf` answered: a string, or the strings of an array (at most 4096,
+ * like `scopesIn`); `undefined` for no answer, and for any other value (`problem` says so).
+ */
+export function scopesAnswered(value: unknown): { scopes: string[] | undefined; problem?: string } {
+  if (value === undefined) return { scopes: undefined };
+  if (typeof value === 'string') return { scopes: [value] };
+  const items = readArray(value, 4096);
+  if (items !== undefined) return { scopes: items.filter((s): s is string => typeof s === 'string') };
+  return { scopes: undefined, problem: `returned ${describeInput(value)}, not a string or string[]; ignored` };
 }

@@ -5,14 +5,16 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { copyConfig, settingsOf } from './config.js';
 import { DetachedHandle } from './core/actions.js';
 import type { LifecycleSnapshot } from './core/snapshot.js';
-import { nextActionId } from './core/state.js';
+import { nextActionId } from './core/records.js';
 import { Tracker } from './core/tracker.js';
 import { guarded } from './guard.js';
 import { INVALID_SCOPE_KEY } from './redact.js';
 import { StorePatcher } from './store-patcher.js';
+import { defineAction } from './define-action.js';
 import type {
   ActionHandle,
   ActionOptions,
+  DefineActionOptions,
   InstrumentStoreOptions,
   LifecycleKind,
   RunHandle,
@@ -119,6 +121,27 @@ export class SessionLifecycleInstrumentation<const K extends string = never> {
   instrumentStore<T extends object>(store: T, methods: StoreMethodKinds<T, K>, options?: InstrumentStoreOptions): T {
     this.stores.instrument(store, methods as Record<string, unknown>, options);
     return store;
+  }
+
+  /**
+   * `fn`, made a lifecycle action of `kind` where it is defined: every call of the function this
+   * returns runs as one action (or joins the one open in the caller's context), whoever the caller
+   * is: the host's own facades, finalizers and internal reloads included. Returns what `fn`
+   * returns, `this` and arguments passed through; while disabled it just calls `fn`. Throws a
+   * `TypeError` at set-up when `fn` or an option is not a function.
+   */
+  defineAction<F extends (...args: never[]) => unknown>(
+    kind: LifecycleKind<K>,
+    fn: F,
+    options?: DefineActionOptions<Parameters<F>>,
+  ): F {
+    return defineAction(
+      (callOptions, call) => (this.enabled ? this.tracker.action(kind, callOptions, call) : call()),
+      kind,
+      fn,
+      options,
+      () => this.tracker.settings.kinds.has(kind),
+    );
   }
 
   /** Tracks a run in a scope. Never throws: bad input is bounded and reported on the diag logger. */

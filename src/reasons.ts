@@ -1,8 +1,8 @@
 // Abort reasons a host passes to `controller.abort(reason)` to say why it aborts a run: the package
 // reads them when the abort fires. Each is an Error named `AbortError`, so host code that checks
 // `error.name === 'AbortError'` keeps working. Unknown reasons change nothing.
-import { isLifecycleKind } from './core/classification.js';
 import { readProperty } from './host-input.js';
+import { isLifecycleKind } from './tokens.js';
 
 const MEANING = Symbol.for('otel-session-lifecycle.abort-reason');
 
@@ -38,4 +38,17 @@ export function meaningOf(reason: unknown): ReasonMeaning | undefined {
   if ((typeof reason !== 'object' && typeof reason !== 'function') || reason === null) return undefined;
   const meaning = readProperty(reason, MEANING);
   return typeof meaning === 'object' && meaning !== null ? (meaning as ReasonMeaning) : undefined;
+}
+
+/**
+ * `true` for an error that says its run was interrupted: an `AbortError`, the run signal's own
+ * reason, or an Effect fiber's interruption (an error caused by Effect's `InterruptCause`). A run
+ * that ends with one before any interrupt was seen was interrupted all the same.
+ */
+export function isInterruptError(error: unknown, signal: AbortSignal | undefined): boolean {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return false;
+  if (signal !== undefined && readProperty(signal, 'reason') === error) return true;
+  if (readProperty(error, 'name') === 'AbortError') return true;
+  const cause = readProperty(error, 'cause');
+  return typeof cause === 'object' && cause !== null && readProperty(cause, 'name') === 'InterruptCause';
 }

@@ -1,7 +1,7 @@
 // Turning host values into bounded, content-free telemetry values: ids, scope keys, error
 // fingerprints. Nothing here reads a message or keeps a raw path.
 import { createHash } from 'node:crypto';
-import { readProperty } from './host-input.js';
+import { isError, readProperty } from './host-input.js';
 
 // A safe id: a UUID, a ULID, or a short token of [A-Za-z0-9_-] (`run_01HZX3K9`, `ses-42`), that does
 // not start like a credential. Anything else (paths, e-mail addresses, long tokens, API keys, JWTs)
@@ -9,7 +9,8 @@ import { readProperty } from './host-input.js';
 const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 const CREDENTIAL_PREFIX = /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
 const SAME_AS_LAST = { raw: '', bounded: '' };
-const ERROR_NAME_PATTERN = /^(?:[A-Z][A-Za-z0-9]{0,46})?(?:Error|Exception)$/;
+/** A class-name token (`ReloadRejected`, `AbortError`): an upper-case start, at least one lower-case letter. */
+const ERROR_NAME_PATTERN = /^(?=[A-Z][A-Za-z0-9]{0,47}$)[A-Z0-9]*[a-z]/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
 
 function sha256Hex16(value: string): string {
@@ -66,27 +67,27 @@ export class ScopeKeyCache {
     }
     return key;
   }
-
-  get size(): number {
-    return this.keys.size;
-  }
 }
 
 /**
- * A content-free fingerprint of an error: its name when that is an error-class token, plus its
- * code when that is an upper-case token (`AbortError`, `Error:ECONNRESET`), else `_OTHER`.
- * Never a message.
+ * A content-free fingerprint of an error: its name, or else its class's name, when that is a
+ * class-name token (a specific name wins over the generic `Error`), plus its code when that is an
+ * upper-case token (`AbortError`, `ReloadRejected`, `Error:ECONNRESET`), else `_OTHER`. Never a
+ * message.
  */
 export function errorFingerprint(error: unknown): string {
   if (error === null || (typeof error !== 'object' && typeof error !== 'function')) return '_OTHER';
-  const name = readProperty(error, 'name');
-  const code = readProperty(error, 'code');
-  let base = typeof name === 'string' && ERROR_NAME_PATTERN.test(name) ? name : undefined;
-  if (base === undefined) {
-    // No safe name of its own: the bounded name of its class, when that is an error-class token.
+  const name = safeName(readProperty(error, 'name'));
+  let base = name;
+  if ((base === undefined || base === 'Error') && isError(error)) {
     const ctor = readProperty(error, 'constructor');
-    const ctorName = typeof ctor === 'function' ? readProperty(ctor, 'name') : undefined;
-    base = typeof ctorName === 'string' && ERROR_NAME_PATTERN.test(ctorName) ? ctorName : '_OTHER';
+    base = (typeof ctor === 'function' ? safeName(readProperty(ctor, 'name')) : undefined) ?? name;
   }
+  base ??= '_OTHER';
+  const code = readProperty(error, 'code');
   return typeof code === 'string' && ERROR_CODE_PATTERN.test(code) ? `${base}:${code}` : base;
+}
+
+function safeName(value: unknown): string | undefined {
+  return typeof value === 'string' && ERROR_NAME_PATTERN.test(value) ? value : undefined;
 }

@@ -4,7 +4,8 @@
 // puts back only what is still ours on top, so two instrumentations on one store compose in any
 // order; wrapping again after an unwrap wraps what is on the store then.
 import { guarded } from './guard.js';
-import { readOption, readProperty, scopesIn } from './host-input.js';
+import { callOptions, warnIfEffect } from './call-options.js';
+import { readOption, readProperty } from './host-input.js';
 import { logger } from './log.js';
 import type { ActionOptions, InstrumentStoreOptions } from './types.js';
 import { PACKAGE_NAME } from './version.js';
@@ -39,20 +40,14 @@ function fail(message: string): never {
   throw new TypeError(`${PACKAGE_NAME}: instrumentStore ${message}`);
 }
 
-function optionsFor(patch: Patch, args: unknown[]): ActionOptions | undefined {
+function optionsFor(patch: Patch, args: unknown[]): ActionOptions {
   const { scopeOf, detailsOf, method } = patch;
-  const scopes =
-    scopeOf === undefined
-      ? scopesIn(args[0])
-      : guarded(`scopeOf for ${method}`, () => scopeOf(method, args), undefined);
-  const details =
-    detailsOf === undefined ? undefined : guarded(`detailsOf for ${method}`, () => detailsOf(method, args), undefined);
-  const options: ActionOptions = {
-    scopes: typeof scopes === 'string' ? [scopes] : scopes,
-    reason: readOption(details, 'reason') as string | undefined,
-    origin: readOption(details, 'origin') as string | undefined,
-  };
-  return options;
+  return callOptions(
+    method,
+    scopeOf === undefined ? undefined : (callArgs) => scopeOf(method, callArgs),
+    detailsOf === undefined ? undefined : (callArgs) => detailsOf(method, callArgs),
+    args,
+  );
 }
 
 /** Checks that `method` can be wrapped on `store`; throws a TypeError naming it otherwise. */
@@ -115,7 +110,9 @@ export class StorePatcher {
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       const target = patch.inner ?? (patch.proto === null ? undefined : Reflect.get(patch.proto, method, this));
       if (typeof target !== 'function') return undefined;
-      return run(patch.kind, optionsFor(patch, args), () => (target as AnyFunction).apply(this, args));
+      const result = run(patch.kind, optionsFor(patch, args), () => (target as AnyFunction).apply(this, args));
+      warnIfEffect(`instrumentStore ${method}`, result);
+      return result;
     };
     const patch: Patch = {
       store: new WeakRef(store),

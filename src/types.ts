@@ -33,8 +33,12 @@ export type CloseClassification =
  */
 export type ProvenanceSource = 'context' | 'scope_registry' | 'explicit' | 'none';
 
-/** What the host says about how a run ended. */
-export type RunOutcome = 'completed' | 'error' | 'user_cancel';
+/**
+ * What the host says about how a run ended. `interrupted`: the run stopped because it was
+ * interrupted (aborted, a fiber interrupted); it did not fail. Its classification says who
+ * interrupted it.
+ */
+export type RunOutcome = 'completed' | 'error' | 'user_cancel' | 'interrupted';
 
 /** How a run ended as recorded: the host's outcome, or `abandoned` when the package ended it. */
 export type RecordedOutcome = RunOutcome | 'abandoned';
@@ -156,8 +160,12 @@ export interface TrackRunOptions {
   sessionId?: string | undefined;
   /** The raw scope (directory) the run lives in. Never exported: only its `dir:<16 hex>` key. */
   scope: string;
-  /** The signal the host aborts to stop the run; its abort event is the interrupt. */
-  signal?: AbortSignal | undefined;
+  /**
+   * The signal the host aborts to stop the run; its abort event is the interrupt. `null` says the
+   * run has none on purpose (its interrupts come through `run.interrupted()`, `closeScope()` or its
+   * end): no diag warning then.
+   */
+  signal?: AbortSignal | null | undefined;
   /** The host's own span for the run (e.g. `invoke_agent`): annotated instead of a new `run` span. */
   span?: Span | undefined;
   /** With `span`: also end that span when the run ends (default `false`: the host owns it). */
@@ -165,7 +173,12 @@ export interface TrackRunOptions {
 }
 
 export interface RunEndOptions {
-  /** Default `completed`. A run that an open lifecycle action interrupted keeps that classification. */
+  /**
+   * Default `completed`; with an `error`, `error`, or `interrupted` when the error says the run was
+   * interrupted (an `AbortError`, its signal's own reason, an Effect interruption). A run that a
+   * lifecycle action interrupted keeps that classification whatever the outcome. Ending with
+   * `interrupted` (or such an error) before any interrupt was seen records the interrupt then.
+   */
   outcome?: RunOutcome | undefined;
   /** Reduced to a fingerprint (error name/code tokens); its message is never read. */
   error?: unknown;
@@ -208,13 +221,25 @@ export type StoreMethodKinds<T, K extends string = never> = {
 
 export interface InstrumentStoreOptions {
   /**
-   * The raw scopes (directories) a call targets, from its method name and arguments. Default: from
-   * the first argument, when it is a directory string, an object with a string `directory`
-   * (`dispose(ctx)`, `reload({ directory })`), or an array of those; else none.
+   * The raw scopes (directories) a call targets, from its method name and arguments. Default, and
+   * whenever it answers `undefined`: from the first argument, when it is a directory string, an
+   * object with a string `directory` (`dispose(ctx)`, `reload({ directory })`), or an array of
+   * those; else none. Answer `[]` for a call that targets no scope.
    */
   scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
   /** The bounded reason and origin of a call (see `ActionOptions`), from its method name and arguments. */
   detailsOf?:
     | ((methodName: string, args: readonly unknown[]) => Pick<ActionOptions, 'reason' | 'origin'> | undefined)
     | undefined;
+}
+
+/** Options of `defineAction`: a defined action's scopes and details, from each call's arguments. */
+export interface DefineActionOptions<A extends readonly unknown[] = readonly unknown[]> {
+  /**
+   * The raw scopes (directories) a call targets. Default, and whenever it answers `undefined`: from
+   * the first argument, as for `instrumentStore`. Answer `[]` for a call that targets no scope.
+   */
+  scopeOf?: ((args: A) => string | readonly string[] | undefined) | undefined;
+  /** The bounded reason and origin of a call (see `ActionOptions`). */
+  detailsOf?: ((args: A) => Pick<ActionOptions, 'reason' | 'origin'> | undefined) | undefined;
 }

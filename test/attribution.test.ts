@@ -241,3 +241,64 @@ describe('late reports keep their action', () => {
     }
   });
 });
+
+describe('interrupts reported at the end, and who the scope registry may explain', () => {
+  it('a run that ends with an interrupt-shaped error before any interrupt is attributed then', async () => {
+    const h = setup();
+    const fiberLike = h.lifecycle.trackRun({ runId: 'fiber', scope: DIR });
+    const aborted = h.lifecycle.trackRun({ runId: 'abort-error', scope: DIR });
+    const effectLike = h.lifecycle.trackRun({ runId: 'effect-interrupt', scope: DIR });
+    const failed = h.lifecycle.trackRun({ runId: 'plain-error', scope: DIR });
+    const interruptCause = Object.assign(new Error('The fiber was interrupted by:'), { name: 'InterruptCause' });
+    let release!: () => void;
+    const dispose = h.lifecycle.action('instance_dispose', { scopes: [DIR] }, async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    // The runs' own finalizers report, outside the action's context, while it is still open.
+    fiberLike.end({ outcome: 'error', error: new DOMException('aborted', 'AbortError') });
+    aborted.end({ error: Object.assign(new Error('stop'), { name: 'AbortError' }) });
+    effectLike.end({ outcome: 'error', error: new Error('All fibers interrupted', { cause: interruptCause }) });
+    failed.end({ outcome: 'error', error: new TypeError('tool failed') });
+    release();
+    await dispose;
+    for (const runId of ['fiber', 'abort-error', 'effect-interrupt']) {
+      const span = h.runSpan(runId);
+      expect(span.attributes['session_host.close.classification'], runId).toBe('local_instance_dispose');
+      expect(span.attributes['session_host.close.provenance'], runId).toBe('scope_registry');
+      expect(h.closedRunSpan(runId), runId).toBeDefined();
+    }
+    expect(h.runSpan('plain-error').attributes['session_host.close.classification']).toBe('error');
+  });
+
+  it("the signal's own reason is an interrupt; unexplained, it is unknown_scope_close", () => {
+    const h = setup();
+    const controller = new AbortController();
+    const run = h.lifecycle.trackRun({ runId: 'own-reason', scope: OTHER, signal: controller.signal });
+    const reason = new Error('worker gone');
+    // The host aborts a signal the package does not hear (a clone), then reports its reason.
+    Object.defineProperty(controller.signal, 'reason', { value: reason });
+    run.end({ outcome: 'error', error: reason });
+    expect(h.runSpan('own-reason').attributes['session_host.close.classification']).toBe('unknown_scope_close');
+  });
+
+  it('the registry explains only runs that were in the scope when the action registered on it', async () => {
+    const h = setup();
+    const old = new AbortController();
+    const oldRun = h.lifecycle.trackRun({ runId: 'old-instance', scope: DIR, signal: old.signal });
+    let release!: () => void;
+    const reload = h.lifecycle.action('instance_reload', { scopes: [DIR] }, async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    // The new instance is already serving while the reload finishes.
+    const fresh = new AbortController();
+    const run = h.lifecycle.trackRun({ runId: 'new-instance', scope: DIR, signal: fresh.signal });
+    fresh.abort(); // a crash in the new instance, outside any action's context
+    run.end({ outcome: 'error', error: fresh.signal.reason });
+    old.abort(); // the old instance's run, closed in a context the reload lost
+    oldRun.end({ outcome: 'error', error: old.signal.reason });
+    release();
+    await reload;
+    expect(h.runSpan('new-instance').attributes['session_host.close.classification']).toBe('unknown_scope_close');
+    expect(h.runSpan('old-instance').attributes['session_host.close.classification']).toBe('local_instance_reload');
+  });
+});

@@ -137,8 +137,17 @@ describe('otel-session-lifecycle view', () => {
     writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(snapshot, null, 2));
     const text = cli(['view', join(dir, 'snapshot.json')]);
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toBe(
-      'diagnostics snapshot taken 2026-12-01T10:00:00.000Z: 2 recent closes (unknown_scope_close=1 local_instance_reload=1)\n',
+    // The terminal shows the snapshot's closes as the HTML page does, then the snapshot itself.
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toBe('lifecycle instance_reload  instance_reload-a-1  –');
+    expect(
+      lines.filter((l) => /^ {2}└─ r-2 +local_instance_reload +– +snapshot close {2}run 9\.0 ms$/.test(l)),
+    ).toHaveLength(1);
+    expect(text.stdout).toContain('closes no action explains (unknown_scope_close): 1\n  ✗ r-1 ');
+    expect(text.stdout).toMatch(/^local_instance_reload\s+local_instance_reload\.lifecycle_close\s+1$/m);
+    expect(text.stdout).toMatch(/^unknown_scope_close\s+unknown_scope_close\.missing_lifecycle_provenance\s+1$/m);
+    expect(lines.at(-2)).toBe(
+      'diagnostics snapshot taken 2026-12-01T10:00:00.000Z: 2 recent closes (unknown_scope_close=1 local_instance_reload=1)',
     );
     const page = cli(['view', '--html', join(dir, 'snapshot.html'), join(dir, 'snapshot.json')]);
     expect(page.status, page.stderr).toBe(0);

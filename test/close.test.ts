@@ -1,9 +1,11 @@
 // The close vocabulary and precedence, and bounded, content-free values on the wire.
 import { createHash } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
+import { BasicTracerProvider, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CLASSIFICATIONS, summaryKeyOf } from '../src/index.js';
-import { hostRun, setup } from './utils/harness.js';
+import { summaryKeyOf } from '../src/core/classification.js';
+import { CLOSE_CLASSIFICATIONS } from '../src/index.js';
+import { captureDiag, hostRun, setup } from './utils/harness.js';
 import { DIR_A, DIR_B, DIR_C } from './utils/dirs.js';
 
 describe('classification vocabulary and precedence', () => {
@@ -153,5 +155,98 @@ describe('no raw scope or message on the wire; bounded values', () => {
     expect(h.named('run').map((s) => s.attributes['session_host.run.id'])).toContain(hashedSecret);
     const hashedPath = `h:${createHash('sha256').update('/home/alice/run').digest('hex').slice(0, 16)}`;
     expect(h.runSpan(hashedPath).attributes['session_host.run.error.fingerprint']).toBe('Error:ENOENT');
+  });
+});
+
+describe('one close, decided once and written once', () => {
+  /** Records into `h`'s exporter, counting the attribute writes each span gets after it starts. */
+  function countWrites(h: ReturnType<typeof setup>): Map<string, number> {
+    const writes = new Map<string, number>();
+    const spy: SpanProcessor = {
+      onStart(span) {
+        const id = `${span.name}:${String(span.attributes['session_host.run.id'])}`;
+        let depth = 0;
+        const counted = <A extends unknown[], R>(fn: (...args: A) => R) =>
+          function (this: unknown, ...args: A): R {
+            if (depth === 0) writes.set(id, (writes.get(id) ?? 0) + 1);
+            depth++;
+            try {
+              return fn.apply(this, args);
+            } finally {
+              depth--;
+            }
+          };
+        span.setAttributes = counted(span.setAttributes);
+        span.setAttribute = counted(span.setAttribute);
+      },
+      onEnd() {},
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [spy, new SimpleSpanProcessor(h.exporter)] });
+    h.lifecycle.setTracerProvider(provider);
+    return writes;
+  }
+
+  const IDENTITY = ['session_host.run.id', 'session_host.scope.key', 'session_host.session.id'];
+  const withoutIdentity = (attributes: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(attributes).filter(([k]) => !IDENTITY.includes(k)));
+
+  it('the run span and its run closed child carry the same close, each in one write', () => {
+    const h = setup();
+    const writes = countWrites(h);
+    const { controller, run } = hostRun(h.lifecycle, DIR_A, 'once');
+    h.lifecycle.action('instance_reload', { scopes: [DIR_A] }, () => controller.abort());
+    run.end({ outcome: 'error', error: new Error('aborted') });
+    const runSpan = h.runSpan('once');
+    const child = h.closedRunSpan('once')!;
+    expect(withoutIdentity(child.attributes)).toEqual(withoutIdentity(runSpan.attributes));
+    expect(child.attributes['session_host.run.error.fingerprint']).toBe('Error');
+    expect(child.attributes['session_host.close.summary_key']).toBe('local_instance_reload.lifecycle_close');
+    expect(writes.get('run:once')).toBe(1);
+    expect(writes.get('run closed:once')).toBe(1);
+  });
+
+  it('times a close from one clock: no negative stop duration when recent closes were off at the start', () => {
+    const h = setup({ recentCloses: 0 });
+    const { controller, run } = hostRun(h.lifecycle, DIR_B, 'timed');
+    h.lifecycle.setConfig({ kinds: ['idle_eviction'], recentCloses: 10 });
+    controller.abort();
+    run.end({ outcome: 'error' });
+    const [close] = h.lifecycle.snapshot().recent_closes;
+    expect(close?.run_id).toBe('timed');
+    expect(close?.stop_duration_ms).toBeGreaterThanOrEqual(0);
+    // The start was not timed, so no run duration is made up.
+    expect(close?.run_duration_ms).toBeUndefined();
+  });
+
+  it('a late close settled at the end never ends before it starts', async () => {
+    const h = setup();
+    const diag = captureDiag();
+    try {
+      const victim = new AbortController();
+      const run = h.lifecycle.trackRun({ runId: 'late-fast', scope: DIR_C, signal: victim.signal });
+      await h.lifecycle.action('instance_dispose', { scopes: [DIR_C] }, async () => undefined);
+      victim.abort();
+      run.end({ outcome: 'error' });
+      const child = h.closedRunSpan('late-fast')!;
+      const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+      expect(ns(child.endTime) >= ns(child.startTime)).toBe(true);
+      expect(diag.lines.filter((l) => l.includes('Inconsistent start and end time'))).toEqual([]);
+    } finally {
+      diag.restore();
+    }
+  });
+
+  it('hands the host a thin handle: no fields of the record, only the RunHandle members', () => {
+    const h = setup();
+    const run = h.lifecycle.trackRun({ runId: 'thin', scope: DIR_A });
+    expect(Object.keys(run)).toEqual([]);
+    const members = Object.getOwnPropertyNames(Object.getPrototypeOf(run)).filter((m) => m !== 'constructor');
+    expect(members.sort()).toEqual(['classification', 'end', 'interrupted', 'recordError', 'runId', 'signal', 'span']);
+    h.lifecycle.action('instance_dispose', () => run.interrupted());
+    expect(run.classification).toBe('local_instance_dispose');
+    run.end();
+    expect(run.classification).toBe('local_instance_dispose');
   });
 });

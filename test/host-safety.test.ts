@@ -3,8 +3,10 @@
 import { getEventListeners } from 'node:events';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { boundedId, hashId, SessionLifecycleInstrumentation } from '../src/index.js';
+import { hashId, SessionLifecycleInstrumentation } from '../src/index.js';
+import { boundedId } from '../src/redact.js';
 import { captureDiag, setup } from './utils/harness.js';
+import { hostFixture, runScript } from './utils/processes.js';
 
 const DIR = '/home/carol/src/app';
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -127,7 +129,7 @@ describe('wrapping is exact', () => {
 });
 
 describe('promises pass through untouched', () => {
-  it("returns the same promise, calls a lazy thenable's then exactly once (the host's), adds no unhandled rejection", async () => {
+  it("settles as the host's promise, runs a lazy thenable exactly once, adds no unhandled rejection", async () => {
     const h = setup();
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -146,7 +148,7 @@ describe('promises pass through untouched', () => {
       const failing = Promise.reject(new Error('host failure'));
       const store = { a: () => promise, b: () => lazy, c: () => failing };
       h.lifecycle.instrumentStore(store, { a: 'instance_reload', b: 'instance_reload', c: 'instance_dispose' });
-      expect(store.a()).toBe(promise);
+      await expect(store.a()).resolves.toBe('value');
       expect(await store.b()).toBe('lazy');
       await expect(store.c()).rejects.toThrow('host failure');
       await tick();
@@ -241,5 +243,58 @@ describe('ids that look like secrets never leave the process', () => {
       'a'.repeat(49),
     ];
     for (const secret of secrets) expect(boundedId(secret), secret).toBe(hashId(secret));
+  });
+});
+
+describe('the host sees what it sees without the package', () => {
+  it('a fire-and-forget call that rejects reaches unhandledRejection once, as it does unwrapped', async () => {
+    const run = async (wrapped: boolean) => {
+      const { stdout } = await runScript([hostFixture('test/fixtures/unhandled-host.mjs')], {
+        WRAPPED: wrapped ? '1' : '0',
+      });
+      return JSON.parse(stdout.trim().split('\n').at(-1)!) as { reasons: string[]; outcomes: string[] };
+    };
+    const [plain, wrapped] = await Promise.all([run(false), run(true)]);
+    expect(plain.reasons).toEqual(['action failed', 'defined dispose failed', 'store reload failed: 12']);
+    expect(wrapped.reasons).toEqual(plain.reasons);
+    expect(wrapped.outcomes).toEqual(['instance_dispose:error', 'instance_dispose_all:error', 'instance_reload:error']);
+  });
+
+  it('follows a promise library’s eager thenable to its settlement and records its rejection', async () => {
+    const h = setup();
+    /** A promise library's promise: the work starts at once; `then` only subscribes. */
+    class EagerPromise<T> {
+      private readonly inner: Promise<T>;
+      constructor(executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void) {
+        this.inner = new Promise<T>(executor);
+      }
+      then<R1, R2>(onFulfilled?: (v: T) => R1, onRejected?: (e: unknown) => R2): Promise<R1 | R2> {
+        return this.inner.then(onFulfilled, onRejected) as Promise<R1 | R2>;
+      }
+      tap(fn: () => void): this {
+        fn();
+        return this;
+      }
+    }
+    let started = 0;
+    const store = {
+      dispose: () =>
+        new EagerPromise<never>((_, reject) => {
+          started++;
+          setTimeout(() => reject(new Error('dispose failed')), 30);
+        }),
+    };
+    h.lifecycle.instrumentStore(store, { dispose: 'instance_dispose' });
+    const returned = store.dispose();
+    expect(returned).toBeInstanceOf(EagerPromise);
+    let tapped = false;
+    expect(returned.tap(() => (tapped = true))).toBe(returned);
+    expect(tapped).toBe(true);
+    await expect(returned).rejects.toThrow('dispose failed');
+    expect(started).toBe(1);
+    const [span] = h.actionSpans();
+    const ms = (span!.endTime[0] - span!.startTime[0]) * 1000 + (span!.endTime[1] - span!.startTime[1]) / 1e6;
+    expect(ms).toBeGreaterThanOrEqual(25);
+    expect(span!.attributes['session_host.lifecycle.outcome']).toBe('error');
   });
 });

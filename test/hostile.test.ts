@@ -5,15 +5,9 @@
 import { trace, type Span, type TracerProvider } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  boundedId,
-  errorFingerprint,
-  isLifecycleKind,
-  LifecycleSampler,
-  renderLifecycleTree,
-  SessionLifecycleInstrumentation,
-  spansFromOtlpJson,
-} from '../src/index.js';
+import { isLifecycleKind, LifecycleSampler, SessionLifecycleInstrumentation } from '../src/index.js';
+import { boundedId, errorFingerprint } from '../src/redact.js';
+import { renderLifecycleTree, spansFromOtlpJson } from '../src/view/index.js';
 import { captureDiag, setup } from './utils/harness.js';
 
 const MIB = 'a/'.repeat(512 * 1024);

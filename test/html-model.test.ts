@@ -2,15 +2,16 @@
 // it comes from, the embedded JSON cannot end its <script> element, and bad input says so.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { LifecycleSnapshot } from '../src/index.js';
+import { jsonForScript } from '../src/view/html-escape.js';
 import {
   lifecycleDataFromFiles,
   renderLifecycleHtml,
   spansFromOtlpJson,
-  type LifecycleSnapshot,
   type SnapshotLike,
-} from '../src/index.js';
-import { jsonForScript } from '../src/view/html-escape.js';
-import { buildViewModel, VIA_CHILD_AND_RUN, VIA_RUN_ONLY } from '../src/view/model.js';
+} from '../src/view/index.js';
+import { buildViewModel } from '../src/view/model.js';
+import { ROW, VIA } from '../src/view/row.js';
 import { hostRun, setup } from './utils/harness.js';
 import { synthFanout } from './utils/otlp-synth.js';
 
@@ -26,9 +27,13 @@ describe('the view model', () => {
     const [action] = model.actions;
     expect(action!.groups.map((g) => [g.classification, g.rows.length])).toEqual([['local_instance_dispose', 12]]);
     for (const row of action!.groups[0]!.rows) {
-      const run = spans.find((s) => s.name === 'run' && s.attributes['session_host.run.id'] === row[0])!;
-      expect([model.strings[row[11]], row[12], row[14]]).toEqual([run.traceId, run.spanId, VIA_CHILD_AND_RUN]);
-      expect(model.strings[row[2]]).toBe(run.attributes['session_host.scope.key']);
+      const run = spans.find((s) => s.name === 'run' && s.attributes['session_host.run.id'] === row[ROW.runId])!;
+      expect([model.strings[row[ROW.runTrace]], row[ROW.runSpan], row[ROW.via]]).toEqual([
+        run.traceId,
+        run.spanId,
+        VIA.childAndRun,
+      ]);
+      expect(model.strings[row[ROW.scope]]).toBe(run.attributes['session_host.scope.key']);
     }
     expect(model.totals).toMatchObject({ actions: 1, runs: 12, unexplained: 0, spans: 25 });
   });
@@ -48,7 +53,7 @@ describe('the view model', () => {
     const model = buildViewModel(spansFromOtlpJson(synthFanout({ runs: 30, cap: 10, unexplained: 2 })), []);
     const rows = model.actions[0]!.groups[0]!.rows;
     expect(rows).toHaveLength(30);
-    expect(rows.filter((r) => r[14] === VIA_RUN_ONLY)).toHaveLength(20);
+    expect(rows.filter((r) => r[ROW.via] === VIA.runOnly)).toHaveLength(20);
     expect(model.actions[0]!.omitted).toBe(20);
     expect(model.outside.map((g) => [g.classification, g.rows.length])).toEqual([['unknown_scope_close', 2]]);
     expect(model.table).toEqual([

@@ -2,7 +2,7 @@
 // imports only go downward: view/ and sdk/ never import core/, the core never imports the façade,
 // and no core part imports the wiring that owns it.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './utils/processes.js';
 
@@ -14,6 +14,32 @@ function sources(dir = SRC): string[] {
 }
 const files = sources().map((path) => ({ path: relative(SRC, path), text: readFileSync(path, 'utf8') }));
 const importsOf = (text: string): string[] => [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => m[1]!);
+
+/** Every import circle among the sources, type-only imports included: each as its files in order. */
+function importCircles(graph: Map<string, string[]>): string[][] {
+  const circles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === 'open') circles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return circles;
+}
+
+const importGraph = new Map(
+  files.map(({ path, text }) => [
+    path,
+    importsOf(text).map((spec) => normalize(join(dirname(path), spec)).replace(/\.js$/, '.ts')),
+  ]),
+);
 
 describe('the source layout', () => {
   it('has no module over 300 lines and no line over 120 columns', () => {
@@ -36,5 +62,19 @@ describe('the source layout', () => {
         if (path.startsWith('effect/')) expect(spec, path).not.toMatch(/core\//);
       }
     }
+  });
+
+  it('has no import circle, type-only imports included', () => {
+    expect(importCircles(importGraph).map((circle) => circle.join(' -> '))).toEqual([]);
+  });
+
+  it('finds a circle where there is one (the check itself can fail)', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    expect(importCircles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
   });
 });

@@ -1,5 +1,6 @@
 // No user content on the wire: a host feeds canaries (absolute paths, an sk- token, an e-mail
-// address, prompt text, a tool input) into every input of the package, exporting traces and
+// address, prompt text, a tool input) into every input of the package, its effect entry included
+// (fiber runs, Scopes, services, a hostile instrumentation), exporting traces and
 // metrics over real OTLP with the diag logger at debug. None may appear in the bytes the
 // exporters send, in the snapshot, in what the hooks received, or in any diag line.
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,9 @@ describe('no user content leaves the process', () => {
         'unknown_scope_close',
         'local_instance_dispose',
         'session_host.run.closes',
+        // from the effect entry: its reload action, a fiber that failed, an interrupted one
+        'local_instance_reload',
+        'FiberInterruptedError',
       ]) {
         expect(wire).toContain(present);
       }
@@ -58,6 +62,10 @@ describe('no user content leaves the process', () => {
       expect(diag).toContain('actionHook failed');
       expect(diag).toContain('runCloseHook failed');
       expect(diag).toContain('undeclared lifecycle kind');
+      expect(diag).toContain('effect: withLifecycleAction(a string of length');
+      expect(diag).toContain('lifecycle.begin (the Effect runs untraced) failed (Error)');
+      expect(diag).toContain('did not see; attributed at the exit');
+      expect(diag).toContain('scopeOf for reload failed (Error)');
       for (const canary of CANARIES) {
         expect(wire, `on the wire: ${canary}`).not.toContain(canary);
         expect(diag, `in the process output: ${canary}`).not.toContain(canary);

@@ -166,7 +166,10 @@ class Model {
       run.userCancelWord = true;
       return;
     }
-    const registered = this.registry[run.scope]!.at(-1);
+    // The latest open action registered on the scope while the run was in it.
+    const registered = [...this.registry[run.scope]!]
+      .reverse()
+      .find((a) => (this.actions[a]!.closed.get(run.scope) ?? Number.POSITIVE_INFINITY) > run.seq);
     if (registered !== undefined) {
       this.commit(run, registered, 'scope_registry');
       return;

@@ -82,7 +82,7 @@ run.end({ outcome: undefined, error: undefined });
 run.interrupted({ userCancel: undefined });
 lifecycle.action('instance_reload', { scopes: undefined }, () => 1);
 lifecycle.instrumentStore(new Store(), { reload: 'instance_reload' }, { scopeOf: undefined });
-const telemetryOptions: TelemetryOptions = { handleExit: undefined, env: undefined, defaultLogLevel: undefined };
+const telemetryOptions: TelemetryOptions = { handleExit: undefined, defaultLogLevel: undefined };
 const rendered: string = renderCloseTable([], { color: undefined, width: undefined });
 void telemetryOptions; void rendered;
 `;
@@ -100,6 +100,8 @@ describe('the npm tarball', () => {
         'dist/sdk/setup.js',
         'dist/sdk/register.js',
         'dist/view/cli.js',
+        'dist/view/index.js',
+        'dist/view/index.d.ts',
         'README.md',
         'LICENSE',
         'package.json',
@@ -130,6 +132,20 @@ console.log(typeof LifecycleSampler, l.action('instance_reload', () => 'ran'), l
     );
     expect(out.split('\n')[0]).toMatch(/^lifecycle instance_dispose_all {2}instance_dispose_all-/);
     expect(out).toMatch(/local_instance_dispose\.lifecycle_close\s+12\n/);
+  });
+
+  it('serves the offline view from otel-session-lifecycle/view, not from the main entry', () => {
+    writeFileSync(
+      join(consumer, 'view.mjs'),
+      `import * as main from 'otel-session-lifecycle';
+import { renderCloseTable, renderLifecycleHtml, spansFromOtlpJson } from 'otel-session-lifecycle/view';
+import { readFileSync } from 'node:fs';
+const spans = spansFromOtlpJson(readFileSync(process.argv[2], 'utf8'));
+console.log(renderCloseTable(spans).split('\\n')[1]);
+console.log(renderLifecycleHtml(spans).startsWith('<!doctype html>'), 'renderCloseTable' in main);`,
+    );
+    const out = run('node', ['view.mjs', join(ROOT, 'test', 'fixtures', 'otlp-fanout.json')], consumer).trim();
+    expect(out.split('\n')).toEqual([expect.stringMatching(/^local_instance_dispose\s+\S+\s+12$/), 'true false']);
   });
 
   it('loads with require() (require of an ES module, Node >= 20.19)', () => {
@@ -214,7 +230,8 @@ void store; void c; void n; void t;
   });
 
   it('types: node16, nodenext and bundler resolution, a CommonJS consumer, exactOptionalPropertyTypes', () => {
-    const imports = `import { SessionLifecycleInstrumentation, renderCloseTable, type RunHandle, type TrackRunOptions } from 'otel-session-lifecycle';
+    const imports = `import { SessionLifecycleInstrumentation, type RunHandle, type TrackRunOptions } from 'otel-session-lifecycle';
+import { renderCloseTable } from 'otel-session-lifecycle/view';
 import { startTelemetry, type TelemetryOptions, type TelemetryHandle } from 'otel-session-lifecycle/setup';`;
     const useSetup = `const t: Promise<TelemetryHandle> | undefined = Math.random() > 2 ? startTelemetry(telemetryOptions) : undefined;\nvoid t;\n`;
     writeFileSync(join(consumer, 'options.ts'), `${imports}\n${OPTIONAL_UNDEFINED}${useSetup}`);
@@ -226,6 +243,9 @@ import { startTelemetry, type TelemetryOptions, type TelemetryHandle } from 'ote
       `async function main(): Promise<void> {
   const { SessionLifecycleInstrumentation } = await import('otel-session-lifecycle');
   const { startTelemetry } = await import('otel-session-lifecycle/setup');
+  const { renderCloseTable } = await import('otel-session-lifecycle/view');
+  const table: string = renderCloseTable([]);
+  void table;
   const n: number = new SessionLifecycleInstrumentation({ maxRunAgeMs: undefined }).action('instance_reload', () => 1);
   void n; void startTelemetry;
 }

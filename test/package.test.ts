@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
+import * as semconv from '../src/semconv.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -45,13 +46,20 @@ describe('package', () => {
   });
 
   it('takes effect 4 as an optional peer, for the effect entry only', () => {
-    expect(pkg.peerDependencies.effect).toBe('>=4.0.0 <5.0.0');
+    // From the first 4.0.0 beta with the Context module (earlier betas call it ServiceMap): under
+    // npm semver this takes 4.0.0-beta.45 and later prereleases, every 4.x release, and no 5.
+    expect(pkg.peerDependencies.effect).toBe('>=4.0.0-beta.45 <5.0.0');
     expect(pkg.peerDependenciesMeta.effect?.optional).toBe(true);
   });
 
   it('builds when packed, not when installed', () => {
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.scripts.prepare).toBeUndefined();
+  });
+
+  it('exports every telemetry name of semconv.ts by name (a new name needs a line in src/index.ts)', () => {
+    const exported: Record<string, unknown> = api;
+    for (const [name, value] of Object.entries(semconv)) expect(exported[name], name).toBe(value);
   });
 
   it('exports the telemetry contract names literally', () => {

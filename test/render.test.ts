@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from '../src/index.js';
+import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from '../src/view/index.js';
 import { hostRun, setup } from './utils/harness.js';
+import { synthFanout } from './utils/otlp-synth.js';
 
 const ANSI = /\u001b\[/;
 const widths = (text: string) => text.split('\n').map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, '')].length);
@@ -86,6 +87,28 @@ describe('renderLifecycleTree', () => {
     const long = lines.find((l) => l.includes('run-2 '))!;
     expect(long).toContain(' VeryLongErrorN… 5.0 ms ');
     expect(long.indexOf('5.0 ms')).toBe(short.indexOf('5.0 ms'));
+  });
+
+  it('names the run span of each closed run, whether the data holds it or only the link to it', () => {
+    const request = synthFanout({ runs: 3, cap: 2 });
+    const all = spansFromOtlpJson(request);
+    const runSpan = (runId: string) =>
+      all.find((s) => s.name === 'run' && s.attributes['session_host.run.id'] === runId)!;
+    const ids = (runId: string) => `${runSpan(runId).traceId.slice(0, 8)}/${runSpan(runId).spanId.slice(0, 8)}`;
+    // Only the lifecycle trace, as a backend returns one trace: the children's links still name the runs.
+    const lifecycleTrace = all.filter((s) => s.traceId === all[0]!.traceId);
+    const rows = renderLifecycleTree(lifecycleTrace)
+      .split('\n')
+      .filter((l) => /^ {2}[├└]─ /.test(l));
+    expect(rows.map((l) => l.slice(5, 17).trim())).toEqual(['run-0', 'run-1']);
+    expect(rows[0]).toMatch(new RegExp(`→ ${ids('run-0')}$`));
+    // All of it: the run past the cap shows from its own span, without a closed-run child.
+    const full = renderLifecycleTree(all)
+      .split('\n')
+      .filter((l) => /^ {2}[├└]─ /.test(l));
+    expect(full).toHaveLength(3);
+    expect(full[0]).toMatch(new RegExp(`→ ${ids('run-0')}  run \\d+\\.\\d ms$`));
+    expect(full[2]).toMatch(new RegExp(`no child  → ${ids('run-2')}  run \\d+\\.\\d ms$`));
   });
 
   it('says so when there is nothing to show', () => {

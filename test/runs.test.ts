@@ -1,7 +1,7 @@
 // Tracked runs: run spans, and attribution at the moment of the interrupt (also with the context lost).
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { gate, hostRun, setup } from './utils/harness.js';
+import { captureDiag, gate, hostRun, setup } from './utils/harness.js';
 import { runOutside } from './utils/outside.js';
 import { DIR_A, DIR_B, expectedKey } from './utils/dirs.js';
 
@@ -129,5 +129,46 @@ describe('gen_ai.conversation.id', () => {
     const hashed = on.runSpan('unsafe').attributes['gen_ai.conversation.id'];
     expect(hashed).toMatch(/^h:[0-9a-f]{16}$/);
     expect(hashed).toBe(on.runSpan('unsafe').attributes['session_host.session.id']);
+  });
+});
+
+describe('interrupted runs and runs without a signal on purpose', () => {
+  it('records an interrupted run as interrupted, not failed; a plain failure stays error', () => {
+    const h = setup();
+    const byAction = h.lifecycle.trackRun({ runId: 'by-action', scope: DIR_A });
+    const byAbortError = h.lifecycle.trackRun({ runId: 'by-abort-error', scope: DIR_A });
+    h.lifecycle.action('instance_reload', () => h.lifecycle.closeScope(DIR_A));
+    byAction.end({ outcome: 'interrupted' });
+    byAbortError.end({ error: new DOMException('aborted', 'AbortError') });
+    const failed = h.lifecycle.trackRun({ runId: 'failed', scope: DIR_A });
+    failed.end({ error: new TypeError('tool failed') });
+    for (const runId of ['by-action', 'by-abort-error']) {
+      const attributes = h.runSpan(runId).attributes;
+      expect(attributes['session_host.run.outcome'], runId).toBe('interrupted');
+      expect(attributes['session_host.close.classification'], runId).toBe('local_instance_reload');
+    }
+    expect(h.runSpan('failed').attributes['session_host.run.outcome']).toBe('error');
+    expect(h.runSpan('failed').attributes['session_host.close.classification']).toBe('error');
+  });
+
+  it('an interrupted end with nothing to explain it is an unexplained interrupt', () => {
+    const h = setup();
+    const run = h.lifecycle.trackRun({ runId: 'lone', scope: DIR_B, signal: null });
+    run.end({ outcome: 'interrupted' });
+    expect(h.runSpan('lone').attributes['session_host.close.classification']).toBe('unknown_scope_close');
+  });
+
+  it('warns about a missing signal, but not for signal: null', () => {
+    const diag = captureDiag();
+    try {
+      const quiet = setup();
+      quiet.lifecycle.trackRun({ runId: 'fiber', scope: DIR_A, signal: null }).end();
+      expect(diag.lines.filter((l) => l.includes('without a signal'))).toEqual([]);
+      const loud = setup();
+      loud.lifecycle.trackRun({ runId: 'plain', scope: DIR_A }).end();
+      expect(diag.lines.filter((l) => l.includes('without a signal'))).toHaveLength(1);
+    } finally {
+      diag.restore();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderLifecycleHtml, spansFromOtlpJson } from '../src/index.js';
+import { renderLifecycleHtml, spansFromOtlpJson } from '../src/view/index.js';
 import { launchChromium, openView, watchedPage, type WatchedPage } from './utils/browser.js';
 import { hostRun, setup } from './utils/harness.js';
 import { synthFanout } from './utils/otlp-synth.js';

@@ -2,7 +2,7 @@
 // grows (fanout_scaling), and as the event-loop block a host sees (dispose_all_100k).
 import { context, SpanKind, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { summaryKeyOf, type SessionLifecycleInstrumentation } from '../../dist/index.js';
+import type { SessionLifecycleInstrumentation } from '../../dist/index.js';
 import { comparePair, gc, median, nextTurn } from '../harness.js';
 import { CountingProcessor, KEYS, lifecycleOn, pairResult, progress, RUN_IDS, SCOPES, type CaseFn } from './common.js';
 
@@ -73,7 +73,7 @@ function fanoutBaseline(tracer: Tracer, runs: number, scopes: number): void {
   for (let i = 0; i < runs; i++) {
     spans[i]!.setAttributes({
       'session_host.close.classification': 'local_instance_dispose',
-      'session_host.close.summary_key': summaryKeyOf('local_instance_dispose'),
+      'session_host.close.summary_key': 'local_instance_dispose.lifecycle_close',
       'session_host.run.outcome': 'error',
     });
     spans[i]!.end();

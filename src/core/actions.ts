@@ -3,7 +3,7 @@
 // its own work and every call it joined have settled, or until the action watchdog ends it.
 import { context, SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { guarded } from '../guard.js';
-import { observeSettlement, readArray, readOption } from '../host-input.js';
+import { followSettlement, readArray, readOption } from '../host-input.js';
 import { logger } from '../log.js';
 import { errorFingerprint } from '../redact.js';
 import {
@@ -21,8 +21,9 @@ import {
   SPAN_NAME_ACTION_PREFIX,
 } from '../semconv.js';
 import type { ActionHandle, ActionResult } from '../types.js';
-import { isBoundedToken } from './classification.js';
-import { ActionState, liveParent, nextActionId, type Core } from './state.js';
+import { isBoundedToken } from '../tokens.js';
+import { liveParent, openAction, type Core } from './parts.js';
+import { ActionState, nextActionId } from './records.js';
 
 /** Ended actions `closedBy` may still name (within the late window). */
 const MAX_ENDED_ACTIONS = 32;
@@ -80,31 +81,29 @@ export class DetachedHandle implements ActionHandle {
 
 /** Begins an action of `kind`, or joins the action open in the calling context. Never throws. */
 export function begin(core: Core, kind: unknown, options: unknown): ActionHandle {
-  try {
-    const scopes = readScopes(options);
-    const active = core.current.getStore();
-    if (active !== undefined && !active.ended) {
-      // Joining: one action per call chain, never a second root or id.
-      for (const scope of scopes) register(core, active, scope);
-      active.pending++;
-      return new Handle(core, active);
-    }
-    return new Handle(
-      core,
-      start(
-        core,
-        core.settings.kinds.resolve(kind, (m) => logger.error(m)),
-        scopes,
-        options,
-      ),
-    );
-  } catch (error) {
-    logger.error(`could not start a lifecycle action (${errorFingerprint(error)}); it runs untraced`);
-    return new DetachedHandle(nextActionId('untraced'));
-  }
+  return (
+    guarded('starting a lifecycle action', () => beginOrJoin(core, kind, options), undefined) ??
+    new DetachedHandle(nextActionId('untraced'))
+  );
 }
 
-/** Runs `fn` as an action: ends it when `fn` returns, throws, or its promise settles. */
+function beginOrJoin(core: Core, kind: unknown, options: unknown): ActionHandle {
+  const scopes = readScopes(options);
+  const active = openAction(core);
+  if (active !== undefined) {
+    // Joining: one action per call chain, never a second root or id.
+    for (const scope of scopes) register(core, active, scope);
+    active.pending++;
+    return new Handle(core, active);
+  }
+  const resolved = core.settings.kinds.resolve(kind, (m) => logger.error(m));
+  return new Handle(core, start(core, resolved, scopes, options));
+}
+
+/**
+ * Runs `fn` as an action: ends it when `fn` returns, throws, or what it returns settles (a promise
+ * or thenable is followed, see `followSettlement`).
+ */
 export function runAction<T>(core: Core, kind: unknown, options: unknown, fn: () => T): T {
   const handle = begin(core, kind, options);
   if (!(handle instanceof Handle)) return fn();
@@ -115,13 +114,7 @@ export function runAction<T>(core: Core, kind: unknown, options: unknown, fn: ()
     handle.settle(true, error);
     throw error;
   }
-  const observed = observeSettlement(
-    result,
-    () => handle.settle(false, undefined),
-    (error) => handle.settle(true, error),
-  );
-  if (!observed) handle.settle(false, undefined);
-  return result;
+  return followSettlement(result, (failed, error) => handle.settle(failed, error));
 }
 
 function readScopes(options: unknown): string[] {

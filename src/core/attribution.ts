@@ -1,25 +1,20 @@
-// Phase one of a close, at the interrupt: who closed the run, decided once, in the async context of
-// whoever called `abort()`. In this order: an action open in that context; the host's own word that
-// this is a user's cancel; the open action registered on the run's scope; the action the host names
-// (`closedBy`); a recent action that closed the run's scope (a late report, settled at the end, where
-// a user cancel still wins); a lifecycle close the abort reason names; else nothing, and the end
-// decides between `user_cancel` and `unknown_scope_close`.
+// Who closed a run: one `Cause`, decided once. At the interrupt, in the async context of whoever
+// called `abort()`, in this order: an action open in that context; the host's word that this is a
+// user's cancel; the open action registered on the run's scope; the action the host names
+// (`closedBy`); else a pending cause that the end settles (`causeAtEnd`): a recent action that
+// closed the run's scope (a late report, where a user cancel still wins), a lifecycle kind the
+// abort reason names, else a user cancel or an unexplained close, as the host ends the run.
 //
 // Why context attribution stops at the action's end: an action's async context lives on in every
 // timer, promise chain and run it created. A run started during a reload and crashing minutes later
 // runs in that context, but the reload did not close it. Only an open action is a cause.
-import { SpanKind, type Attributes, type TimeInput } from '@opentelemetry/api';
-import { readOption, readProperty } from '../host-input.js';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
+import { guarded } from '../guard.js';
+import { readOption, readProperty, spanContextOf } from '../host-input.js';
 import { logger } from '../log.js';
 import { meaningOf } from '../reasons.js';
-import { errorFingerprint } from '../redact.js';
 import {
   ATTR_ACTION_ID,
-  ATTR_CLOSE_CLASSIFICATION,
-  ATTR_CLOSE_LATE,
-  ATTR_CLOSE_PROVENANCE,
-  ATTR_CLOSE_SUMMARY_KEY,
-  ATTR_LIFECYCLE_KIND,
   ATTR_LINK_RELATION,
   ATTR_RUN_ID,
   ATTR_SCOPE_KEY,
@@ -28,51 +23,58 @@ import {
   SPAN_NAME_CLOSED_RUN,
   UNKNOWN_KIND,
 } from '../semconv.js';
-import type { InterruptMeta, ProvenanceSource } from '../types.js';
-import { classificationForKind, summaryKeyOf } from './classification.js';
-import type { ActionState, Core, TrackedRun } from './state.js';
+import type { InterruptMeta, RecordedOutcome } from '../types.js';
+import { TIME_ORIGIN } from './close.js';
+import { openAction, type Core } from './parts.js';
+import type { ActionProvenance, ActionState, Cause, PendingCause, RunRecord } from './records.js';
 
 const CLOSED_RUN_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_RUN });
+const USER_CANCEL: Cause = Object.freeze({ by: 'user_cancel' });
+const UNEXPLAINED: Cause = Object.freeze({ by: 'unexplained' });
+const NOTHING_PENDING: PendingCause = Object.freeze({ by: 'pending', recent: undefined, reasonKind: undefined });
 
-/** Attributes the close of `run` now, in the calling async context. The first interrupt wins. */
-export function interrupt(core: Core, run: TrackedRun, meta: InterruptMeta | undefined): void {
+/** Records the interrupt of `run` now, in the calling async context. The first interrupt wins. */
+export function interrupt(core: Core, run: RunRecord, meta: InterruptMeta | undefined): void {
   if (run.ended || run.interruptedAt !== undefined || !run.recording) return;
-  try {
-    decide(core, run, meta);
-  } catch (error) {
-    logger.error(`recording an interrupt failed (${errorFingerprint(error)})`);
-  }
-}
-
-function decide(core: Core, run: TrackedRun, meta: InterruptMeta | undefined): void {
   run.interruptedAt = performance.now();
   core.watchdog.wasInterrupted(run);
-  const active = core.current.getStore();
-  if (active !== undefined && !active.ended) {
-    commit(core, run, active, 'context');
-    return;
-  }
+  run.cause = guarded('recording an interrupt', () => causeAtInterrupt(core, run, meta), NOTHING_PENDING);
+}
+
+function causeAtInterrupt(core: Core, run: RunRecord, meta: InterruptMeta | undefined): Cause | PendingCause {
+  const active = openAction(core);
+  if (active !== undefined) return commit(core, run, active, 'context');
   const reason = run.hostSignal === undefined ? undefined : meaningOf(readProperty(run.hostSignal, 'reason'));
-  run.provenance = 'none';
-  if (readOption(meta, 'userCancel') === true || reason?.userCancel === true) {
-    run.hostWord = 'user_cancel';
-    return;
-  }
-  const registered = run.scope?.top();
-  if (registered !== undefined) {
-    commit(core, run, registered, 'scope_registry');
-    return;
-  }
+  if (readOption(meta, 'userCancel') === true || reason?.userCancel === true) return USER_CANCEL;
+  const registered = registeredCloser(run);
+  if (registered !== undefined) return commit(core, run, registered, 'scope_registry');
   const named = namedAction(core, readOption(meta, 'closedBy'));
-  if (named !== undefined) {
-    commit(core, run, named, 'explicit');
-    return;
-  }
-  run.lateCandidate = recentCloser(core, run);
+  if (named !== undefined) return commit(core, run, named, 'explicit');
+  const recent = recentCloser(core, run);
+  let reasonKind: string | undefined;
   if (reason !== undefined && !reason.userCancel) {
-    run.hostKind = core.settings.kinds.has(reason.kind) ? reason.kind : UNKNOWN_KIND;
-    run.hostWord = classificationForKind(run.hostKind);
+    reasonKind = core.settings.kinds.has(reason.kind) ? reason.kind : UNKNOWN_KIND;
   }
+  return recent === undefined && reasonKind === undefined ? NOTHING_PENDING : { by: 'pending', recent, reasonKind };
+}
+
+/**
+ * The settled cause of `run` as the host ends it with `outcome`: what the interrupt decided, the
+ * action the host names now (`closedBy`), or what the end settles of a pending interrupt. A run
+ * never interrupted and named by nobody has no cause: its outcome speaks for it.
+ */
+export function causeAtEnd(core: Core, run: RunRecord, outcome: RecordedOutcome, closedBy: unknown): Cause | undefined {
+  const cause = run.cause;
+  if (cause?.by === 'action') return cause;
+  const at = run.interruptedAt;
+  const named = closedBy === undefined ? undefined : namedAction(core, closedBy);
+  if (named !== undefined) return commit(core, run, named, 'explicit', at);
+  if (cause === undefined || cause.by !== 'pending') return cause;
+  if (cause.recent !== undefined && outcome !== 'user_cancel') {
+    return commit(core, run, cause.recent, 'scope_registry', at);
+  }
+  if (cause.reasonKind !== undefined) return { by: 'reason', kind: cause.reasonKind };
+  return outcome === 'user_cancel' ? USER_CANCEL : UNEXPLAINED;
 }
 
 /** The open or recently ended action a host names by id; a name that matches none is reported once. */
@@ -84,8 +86,18 @@ export function namedAction(core: Core, id: unknown): ActionState | undefined {
   return action;
 }
 
+/**
+ * The open action registered on the run's scope that targeted it while the run was there: a run
+ * started in a scope after an action registered on it (the new instance of a reload still
+ * finishing) is not that action's to explain. Of two such actions, the later registered one.
+ */
+function registeredCloser(run: RunRecord): ActionState | undefined {
+  const scope = run.scope;
+  return scope?.top((action) => (action.closed.get(scope) ?? Number.POSITIVE_INFINITY) > run.sequence);
+}
+
 /** The action that closed the run's scope within the late window, if the run was there when it did. */
-function recentCloser(core: Core, run: TrackedRun): ActionState | undefined {
+function recentCloser(core: Core, run: RunRecord): ActionState | undefined {
   const window = core.settings.lateCloseWindowMs;
   const last = run.scope?.lastClose;
   if (window <= 0 || last === undefined) return undefined;
@@ -94,51 +106,48 @@ function recentCloser(core: Core, run: TrackedRun): ActionState | undefined {
 }
 
 /**
- * Marks `run` as closed by `action`: counted on it while it is open (a late close is counted by the
- * snapshot), with a `run closed` child under it while under the fan-out cap. `startTime` dates a child started later
- * than the interrupt (a late close settled at the end).
+ * `run` was closed by `action`: counted on it while it is open (a late close is counted by the
+ * snapshot), with a `run closed` child under it while under the fan-out cap. The child starts with
+ * the run's identity and the action id (what a sampler reads); the end writes the close on it.
+ * `interruptedAt` dates a child started after the interrupt (a close settled at the end).
  */
-export function commit(
+function commit(
   core: Core,
-  run: TrackedRun,
+  run: RunRecord,
   action: ActionState,
-  provenance: ProvenanceSource,
-  startTime?: TimeInput,
-): void {
+  provenance: ActionProvenance,
+  interruptedAt?: number,
+): Cause {
   const late = action.ended;
-  run.closer = action;
-  run.provenance = provenance;
-  run.late = late;
-  run.lateCandidate = undefined;
   if (!late) {
     action.runsInterrupted++;
     action.noteScopeKey(run.scopeKey, core.settings.maxScopeKeysPerAction);
     if (run.scope !== undefined) action.noteClosed(run.scope);
   }
-  if (action.closedRunSpans >= core.settings.maxClosedRunSpansPerAction) return;
-  action.closedRunSpans++;
+  if (action.closedRunSpans < core.settings.maxClosedRunSpansPerAction) {
+    action.closedRunSpans++;
+    startClosedRunSpan(run, action, interruptedAt);
+  }
+  return { by: 'action', action, provenance, late };
+}
+
+function startClosedRunSpan(run: RunRecord, action: ActionState, interruptedAt: number | undefined): void {
   const attributes: Attributes = {
-    [ATTR_CLOSE_CLASSIFICATION]: action.classification,
-    [ATTR_CLOSE_SUMMARY_KEY]: summaryKeyOf(
-      action.classification,
-      action.kind === UNKNOWN_KIND ? 'undeclared_kind' : undefined,
-    ),
-    [ATTR_CLOSE_PROVENANCE]: provenance,
     [ATTR_ACTION_ID]: action.id,
-    [ATTR_LIFECYCLE_KIND]: action.kind,
     [ATTR_RUN_ID]: run.runId,
     [ATTR_SCOPE_KEY]: run.scopeKey,
   };
   if (run.sessionId !== undefined) attributes[ATTR_SESSION_ID] = run.sessionId;
-  if (late) attributes[ATTR_CLOSE_LATE] = true;
-  const runContext = run.spanContext();
+  const runContext = spanContextOf(run.span);
+  const dated = interruptedAt !== undefined;
+  run.closedRunSpanDated = dated;
   run.closedRunSpan = action.tracer.startSpan(
     SPAN_NAME_CLOSED_RUN,
     {
       kind: SpanKind.INTERNAL,
       attributes,
       links: runContext === undefined ? [] : [{ context: runContext, attributes: CLOSED_RUN_LINK }],
-      ...(startTime === undefined ? {} : { startTime }),
+      ...(dated ? { startTime: TIME_ORIGIN + interruptedAt } : {}),
     },
     action.context,
   );

@@ -1,7 +1,8 @@
 // The close vocabulary: which classification a run gets, its summary key, and its span status.
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, type SpanStatus } from '@opentelemetry/api';
 import { readArray } from '../host-input.js';
 import { UNKNOWN_KIND } from '../semconv.js';
+import { describeKind, isLifecycleKind } from '../tokens.js';
 import type { BuiltInLifecycleKind, CloseClassification, RunOutcome } from '../types.js';
 
 const BUILT_IN_KINDS = new Map<string, CloseClassification>([
@@ -42,6 +43,8 @@ const OUTCOME_CLASSIFICATION: Record<RunOutcome, CloseClassification> = {
   completed: 'success',
   error: 'error',
   user_cancel: 'user_cancel',
+  // An interrupt nothing recorded (recording failed): no cause can be named.
+  interrupted: 'unknown_scope_close',
 };
 
 export function classificationForOutcome(outcome: RunOutcome): CloseClassification {
@@ -49,7 +52,7 @@ export function classificationForOutcome(outcome: RunOutcome): CloseClassificati
 }
 
 export function isRunOutcome(value: unknown): value is RunOutcome {
-  return value === 'completed' || value === 'error' || value === 'user_cancel';
+  return value === 'completed' || value === 'error' || value === 'user_cancel' || value === 'interrupted';
 }
 
 const SUMMARY_KEYS: Record<CloseClassification, string> = {
@@ -85,28 +88,17 @@ export function isErrorClassification(classification: CloseClassification): bool
   return classification === 'error' || classification === 'unknown_scope_close' || classification === 'abandoned';
 }
 
-export function statusOf(classification: CloseClassification): { code: SpanStatusCode; message?: string } {
-  return isErrorClassification(classification)
-    ? { code: SpanStatusCode.ERROR, message: classification }
-    : { code: SpanStatusCode.UNSET };
-}
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const ERROR_STATUS = new Map<CloseClassification, SpanStatus>();
 
-const KIND_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
-
-/** `true` when `kind` is a token a host may declare as its own kind (or a built-in kind). */
-export function isLifecycleKind(kind: unknown): kind is string {
-  return typeof kind === 'string' && KIND_PATTERN.test(kind);
-}
-
-/** `true` for a bounded token (`[a-z][a-z0-9_]{0,39}`): the shape of kinds, reasons and origins. */
-export function isBoundedToken(value: unknown): value is string {
-  return isLifecycleKind(value);
-}
-
-/** The kind as a diag message may show it: the token itself, else its type and length only. */
-export function describeKind(kind: unknown): string {
-  if (isLifecycleKind(kind)) return `'${kind}'`;
-  return typeof kind === 'string' ? `a string of length ${kind.length}` : typeof kind;
+export function statusOf(classification: CloseClassification): SpanStatus {
+  if (!isErrorClassification(classification)) return UNSET;
+  let status = ERROR_STATUS.get(classification);
+  if (status === undefined) {
+    status = Object.freeze({ code: SpanStatusCode.ERROR, message: classification });
+    ERROR_STATUS.set(classification, status);
+  }
+  return status;
 }
 
 /** The kinds an action may have: the built-in ones plus those the host declared. */

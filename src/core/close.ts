@@ -1,11 +1,7 @@
-// Phase two of a close, at the end: one `Close` value per run, built in one place (`closeOf`), and
-// written once to every output (`writeClose`): the run span, the closed-run span, the hook, the
-// metrics and the snapshot. The classification of a run is decided here and nowhere else.
-import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import { guarded } from '../guard.js';
-import { readOption, readProperty } from '../host-input.js';
-import { logger } from '../log.js';
-import { errorFingerprint } from '../redact.js';
+// A run's close as one value: what its cause and outcome mean (`verdictOf`, the one place a run is
+// classified), the `Close` built from them (`closeOf`), and the attributes every span that reports
+// the close carries (`closeAttributes`). Pure: no spans are touched here (core/end.ts writes them).
+import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_ACTION_ID,
   ATTR_CLOSE_CLASSIFICATION,
@@ -15,185 +11,119 @@ import {
   ATTR_CLOSE_SUMMARY_KEY,
   ATTR_ERROR_TYPE,
   ATTR_LIFECYCLE_KIND,
-  ATTR_LINK_RELATION,
   ATTR_RUN_ERROR_FINGERPRINT,
   ATTR_RUN_OUTCOME,
-  LINK_RELATION_CLOSED_BY,
   MISSING_PROVENANCE_CLOSE_REQUESTED,
   UNKNOWN_KIND,
 } from '../semconv.js';
-import type { CloseClassification, RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
-import { commit, interrupt, namedAction } from './attribution.js';
+import type { CloseClassification, ProvenanceSource, RecordedOutcome, RunCloseInfo } from '../types.js';
 import {
+  classificationForKind,
   classificationForOutcome,
   isErrorClassification,
-  isRunOutcome,
-  statusOf,
   summaryKeyOf,
   type SummaryDetail,
 } from './classification.js';
-import { unlisten } from './signals.js';
-import type { Core, TrackedRun } from './state.js';
-import type { ExpiryReason } from './watchdog.js';
+import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
 
-const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_BY });
-/** Read once: the getter is slow, and the wall time of a close is origin + monotonic now. */
-const TIME_ORIGIN = performance.timeOrigin;
+/** Read once: the getter is slow, and a wall time here is origin + monotonic now. */
+export const TIME_ORIGIN = performance.timeOrigin;
 
 /** One run's close: everything every output says about it. Also the hook's `RunCloseInfo`. */
 export interface Close extends RunCloseInfo {
   readonly outcome: RecordedOutcome;
   readonly errorFingerprint: string | undefined;
-  /** Wall-clock ms of the end, and the run's and the stop's durations in ms. */
-  readonly atMs: number;
-  readonly runMs: number;
-  readonly stopMs: number | undefined;
   readonly detail: SummaryDetail | undefined;
+  /** No action explains an interrupt: `missing_provenance` names what is missing. */
+  readonly unexplained: boolean;
+  /** Wall-clock ms of the end; the run's duration (when its start was timed) and the stop's, in ms. */
+  readonly atMs: number;
+  readonly runMs: number | undefined;
+  readonly stopMs: number | undefined;
 }
 
 /**
- * Ends `run` once. A host listener that ends the run inside `abort()` runs before the package's:
- * that interrupt is attributed now, still in the aborting context. `expired` when the watchdog
- * ends a run the host did not.
+ * The classification a cause gives: `outcome` is how the run ended, or `undefined` while it runs
+ * (then only a cause decided at the interrupt classifies it).
  */
-export function finish(core: Core, run: TrackedRun, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
-  if (run.ended) return;
-  const signal = run.hostSignal;
-  if (expired === undefined && run.interruptedAt === undefined && signal !== undefined) {
-    if (readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
-    else if (run.recording && run.listening && openContextAction(core)) {
-      // Ended inside an abort listener of a signal this run's signal follows (`AbortSignal.any`):
-      // the run's own signal aborts right after, in the same context. Finish once that has had
-      // its turn, so the close still has its cause.
-      if (run.endDeferred) return;
-      run.endDeferred = true;
-      queueMicrotask(() => complete(core, run, options, expired));
-      return;
-    }
+export function verdictOf(
+  cause: Cause | PendingCause | undefined,
+  outcome: RecordedOutcome | undefined,
+): CloseClassification | undefined {
+  switch (cause?.by) {
+    case 'action':
+      return cause.action.classification;
+    case 'user_cancel':
+      return 'user_cancel';
+    case 'reason':
+      return classificationForKind(cause.kind);
+    case 'unexplained':
+      return 'unknown_scope_close';
+    case 'pending':
+      return undefined;
+    default:
+      if (outcome === undefined) return undefined;
+      return outcome === 'abandoned' ? 'abandoned' : classificationForOutcome(outcome);
   }
-  complete(core, run, options, expired);
 }
 
-function openContextAction(core: Core): boolean {
-  const active = core.current.getStore();
-  return active !== undefined && !active.ended;
+function kindOf(cause: Cause | undefined): string | undefined {
+  if (cause?.by === 'action') return cause.action.kind;
+  return cause?.by === 'reason' ? cause.kind : undefined;
 }
 
-function complete(core: Core, run: TrackedRun, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
-  if (run.ended) return;
-  run.ended = true;
-  if (run.listening) unlisten(run, run.hostSignal!);
-  core.registry.removeRun(run);
-  core.watchdog.ended(run);
-  if (!run.recording) return;
-  guarded('recording the end of a run', () => writeClose(core, run, closeOf(core, run, options, expired)), undefined);
-}
-
-function outcomeOf(
-  run: TrackedRun,
-  options: RunEndOptions | undefined,
-  expired: ExpiryReason | undefined,
-): RecordedOutcome {
-  const rawOutcome = readOption(options, 'outcome');
-  const error = readOption(options, 'error');
-  if (error !== undefined) run.errorSeen = errorFingerprint(error);
-  if (expired !== undefined) return 'abandoned';
-  if (rawOutcome === undefined) return run.errorSeen === undefined ? 'completed' : 'error';
-  if (isRunOutcome(rawOutcome)) return rawOutcome;
-  logger.warn('run.end: outcome must be completed, error or user_cancel; recorded as error');
-  return 'error';
-}
-
-/** The close of `run`, from what the interrupt decided and what the host says at the end. */
+/**
+ * The close of `run` from its settled cause and outcome, at `now` (performance time). `expired`:
+ * the package ended a run the host did not.
+ */
 export function closeOf(
-  core: Core,
-  run: TrackedRun,
-  options: RunEndOptions | undefined,
-  expired?: ExpiryReason,
+  run: RunRecord,
+  cause: Cause | undefined,
+  outcome: RecordedOutcome,
+  expired: boolean,
+  now: number,
 ): Close {
-  const outcome = outcomeOf(run, options, expired);
-  const late = run.lateCandidate;
-  const named = run.closer === undefined ? namedAction(core, readOption(options, 'closedBy')) : undefined;
-  const at = run.interruptedAt === undefined ? undefined : TIME_ORIGIN + run.interruptedAt;
-  if (named !== undefined) commit(core, run, named, 'explicit', at);
-  // A recent action explains the interrupt unless the host says it was the user's cancel.
-  else if (late !== undefined && run.closer === undefined && outcome !== 'user_cancel') {
-    commit(core, run, late, 'scope_registry', at);
-  }
-  const action = run.closer;
-  let classification: CloseClassification;
-  if (action !== undefined) classification = action.classification;
-  else if (run.hostWord !== undefined) classification = run.hostWord;
-  else if (run.interruptedAt !== undefined)
-    classification = outcome === 'user_cancel' ? 'user_cancel' : 'unknown_scope_close';
-  else classification = outcome === 'abandoned' ? 'abandoned' : classificationForOutcome(outcome);
-  run.final = classification;
-  const kind = action?.kind ?? run.hostKind;
+  const classification = verdictOf(cause, outcome)!;
+  const action: ActionState | undefined = cause?.by === 'action' ? cause.action : undefined;
+  const kind = kindOf(cause);
   let detail: SummaryDetail | undefined;
-  if (expired !== undefined && run.interruptedAt !== undefined) detail = 'end_not_observed';
+  if (expired && cause !== undefined) detail = 'end_not_observed';
   else if (kind === UNKNOWN_KIND) detail = 'undeclared_kind';
-  const now = core.snapshot.keepsCloses ? performance.now() : 0;
+  let provenance: ProvenanceSource | undefined;
+  if (cause !== undefined) provenance = cause.by === 'action' ? cause.provenance : 'none';
   return {
     runId: run.runId,
     sessionId: run.sessionId,
     scopeKey: run.scopeKey,
     classification,
     summaryKey: summaryKeyOf(classification, detail),
-    provenance: run.provenance,
+    provenance,
     actionId: action?.id,
     kind,
-    late: run.late,
+    late: cause?.by === 'action' && cause.late,
     outcome,
-    errorFingerprint: run.errorSeen,
-    atMs: TIME_ORIGIN + now,
-    runMs: now - run.startedAt,
-    stopMs: run.interruptedAt === undefined ? undefined : now - run.interruptedAt,
+    errorFingerprint: run.errorFingerprint,
     detail,
+    unexplained: classification === 'unknown_scope_close' && action === undefined,
+    atMs: TIME_ORIGIN + now,
+    runMs: run.startedAt === undefined ? undefined : now - run.startedAt,
+    stopMs: run.interruptedAt === undefined ? undefined : now - run.interruptedAt,
   };
 }
 
-/** The hook's read-only view of a close: the `RunCloseInfo` fields only. */
-function infoOf(close: Close): RunCloseInfo {
-  const { runId, sessionId, scopeKey, classification, summaryKey, provenance, actionId, kind, late } = close;
-  return { runId, sessionId, scopeKey, classification, summaryKey, provenance, actionId, kind, late };
-}
-
-/** Writes `close` to every output: run span, closed-run span, hook, metrics, snapshot. */
-export function writeClose(core: Core, run: TrackedRun, close: Close): void {
-  const { span } = run;
-  const action = run.closer;
-  if (span.isRecording()) {
-    const attributes: Attributes = {
-      [ATTR_CLOSE_CLASSIFICATION]: close.classification,
-      [ATTR_CLOSE_SUMMARY_KEY]: close.summaryKey,
-      [ATTR_RUN_OUTCOME]: close.outcome,
-    };
-    if (close.provenance !== undefined) attributes[ATTR_CLOSE_PROVENANCE] = close.provenance;
-    if (close.actionId !== undefined) attributes[ATTR_ACTION_ID] = close.actionId;
-    if (close.kind !== undefined) attributes[ATTR_LIFECYCLE_KIND] = close.kind;
-    if (close.late) attributes[ATTR_CLOSE_LATE] = true;
-    if (close.errorFingerprint !== undefined) attributes[ATTR_RUN_ERROR_FINGERPRINT] = close.errorFingerprint;
-    if (close.classification === 'unknown_scope_close' && action === undefined) {
-      attributes[ATTR_CLOSE_MISSING_PROVENANCE] = [MISSING_PROVENANCE_CLOSE_REQUESTED];
-    }
-    if (isErrorClassification(close.classification)) attributes[ATTR_ERROR_TYPE] = close.classification;
-    span.setAttributes(attributes);
-    const status = statusOf(close.classification);
-    if (status.code !== SpanStatusCode.UNSET) span.setStatus(status);
-    if (action !== undefined && typeof span.addLink === 'function') {
-      span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
-    }
-    const hook = core.settings.runCloseHook;
-    if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
-  }
-  if (run.ownsSpan) span.end();
-  const closedRunSpan = run.closedRunSpan;
-  if (closedRunSpan !== undefined) {
-    closedRunSpan.setAttributes({ [ATTR_RUN_OUTCOME]: close.outcome, [ATTR_CLOSE_SUMMARY_KEY]: close.summaryKey });
-    closedRunSpan.end();
-    run.closedRunSpan = undefined;
-  }
-  run.closer = undefined;
-  core.metrics().runClosed(close.classification, close.kind);
-  core.snapshot.add(close);
+/** The close's attributes, as the run span and the `run closed` child both carry them. */
+export function closeAttributes(close: Close): Attributes {
+  const attributes: Attributes = {
+    [ATTR_CLOSE_CLASSIFICATION]: close.classification,
+    [ATTR_CLOSE_SUMMARY_KEY]: close.summaryKey,
+    [ATTR_RUN_OUTCOME]: close.outcome,
+  };
+  if (close.provenance !== undefined) attributes[ATTR_CLOSE_PROVENANCE] = close.provenance;
+  if (close.actionId !== undefined) attributes[ATTR_ACTION_ID] = close.actionId;
+  if (close.kind !== undefined) attributes[ATTR_LIFECYCLE_KIND] = close.kind;
+  if (close.late) attributes[ATTR_CLOSE_LATE] = true;
+  if (close.errorFingerprint !== undefined) attributes[ATTR_RUN_ERROR_FINGERPRINT] = close.errorFingerprint;
+  if (close.unexplained) attributes[ATTR_CLOSE_MISSING_PROVENANCE] = [MISSING_PROVENANCE_CLOSE_REQUESTED];
+  if (isErrorClassification(close.classification)) attributes[ATTR_ERROR_TYPE] = close.classification;
+  return attributes;
 }

@@ -2,9 +2,10 @@
 // `closeScope` interrupts every run of a scope. Control flow never depends on telemetry: runs are
 // tracked (and `closeScope` aborts the signals their handles own) whether recording is on or off.
 import { SpanKind, trace, INVALID_SPAN_CONTEXT, type Attributes, type Span } from '@opentelemetry/api';
-import { isAbortSignal, isSpan, readProperty, readRunOptions } from '../host-input.js';
+import { guarded } from '../guard.js';
+import { isAbortSignal, isSpan, readProperty, readRunOptions, type RawRunOptions } from '../host-input.js';
 import { logger } from '../log.js';
-import { boundedId, errorFingerprint, INVALID_SCOPE_KEY } from '../redact.js';
+import { boundedId, INVALID_SCOPE_KEY } from '../redact.js';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_RUN_ID,
@@ -14,49 +15,41 @@ import {
 } from '../semconv.js';
 import type { RunHandle } from '../types.js';
 import { interrupt } from './attribution.js';
+import { liveParent, type Core } from './parts.js';
+import { nextSequence, RunRecord, type Scope } from './records.js';
+import { Run } from './run-handle.js';
 import { listen } from './signals.js';
-import { liveParent, nextSequence, TrackedRun, type Core, type Scope } from './state.js';
 
 const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Tracks a run; `recording` false tracks it for `closeScope` only. Never throws. */
 export function trackRun(core: Core, options: unknown, recording: boolean): RunHandle {
-  try {
-    return startRun(core, options, recording);
-  } catch (error) {
-    logger.error(`trackRun failed (${errorFingerprint(error)}); the run is not tracked`);
-    const raw = readRunOptions(options);
-    const signal = isAbortSignal(raw.signal) ? raw.signal : undefined;
-    const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
-    return new TrackedRun(
-      core.owner,
-      false,
-      boundedId(raw.runId),
-      undefined,
-      INVALID_SCOPE_KEY,
-      span,
-      false,
-      signal,
-      0,
-    );
-  }
+  const raw = readRunOptions(options);
+  const record =
+    guarded('trackRun', () => startRun(core, raw, recording), undefined) ??
+    untracked(core, raw, isAbortSignal(raw.signal) ? raw.signal : undefined);
+  return new Run(record);
 }
 
-function startRun(core: Core, options: unknown, recording: boolean): TrackedRun {
-  const raw = readRunOptions(options);
+/** A run that records nothing: its handle still works, and its span is the host's or none. */
+function untracked(core: Core, raw: RawRunOptions, signal: AbortSignal | undefined): RunRecord {
+  const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
+  return new RunRecord(core.owner, false, boundedId(raw.runId), undefined, INVALID_SCOPE_KEY, span, false, signal, 0);
+}
+
+function startRun(core: Core, raw: RawRunOptions, recording: boolean): RunRecord {
   let scope: Scope | undefined;
   if (typeof raw.scope === 'string') scope = core.registry.open(raw.scope);
   else logger.warn(`trackRun: scope must be a string (got ${typeof raw.scope}); the run has no scope`);
   const signal = raw.signal;
-  const hostSignal = signal === undefined ? undefined : isAbortSignal(signal) ? signal : undefined;
-  if (signal !== undefined && hostSignal === undefined) logger.warn('trackRun: signal is not an AbortSignal; ignored');
-  const runId = boundedId(raw.runId);
+  const hostSignal = signal === undefined || signal === null ? undefined : isAbortSignal(signal) ? signal : undefined;
+  if (signal != null && hostSignal === undefined) logger.warn('trackRun: signal is not an AbortSignal; ignored');
   if (!recording) {
-    const span = isSpan(raw.span) ? raw.span : NON_RECORDING_SPAN;
-    const run = new TrackedRun(core.owner, false, runId, undefined, INVALID_SCOPE_KEY, span, false, hostSignal, 0);
+    const run = untracked(core, raw, hostSignal);
     if (scope !== undefined) core.registry.addRun(scope, run);
     return run;
   }
+  const runId = boundedId(raw.runId);
   const sessionId = raw.sessionId === undefined ? undefined : boundedId(raw.sessionId);
   const scopeKey = scope?.key ?? INVALID_SCOPE_KEY;
   const attributes: Attributes = { [ATTR_RUN_ID]: runId, [ATTR_SCOPE_KEY]: scopeKey };
@@ -73,16 +66,17 @@ function startRun(core: Core, options: unknown, recording: boolean): TrackedRun 
       attributes[ATTR_GEN_AI_CONVERSATION_ID] = sessionId;
     span = core.tracer().startSpan(SPAN_NAME_RUN, { kind: SpanKind.INTERNAL, attributes }, liveParent(core));
   }
-  const run = new TrackedRun(core.owner, true, runId, sessionId, scopeKey, span, ownsSpan, hostSignal, nextSequence());
+  const run = new RunRecord(core.owner, true, runId, sessionId, scopeKey, span, ownsSpan, hostSignal, nextSequence());
   if (core.snapshot.keepsCloses || core.settings.maxRunAgeMs > 0) run.startedAt = performance.now();
   let alreadyAborted = false;
   if (hostSignal !== undefined) {
     alreadyAborted = readProperty(hostSignal, 'aborted') === true;
     if (!alreadyAborted) run.listening = listen(run, hostSignal);
-  } else {
+  } else if (signal !== null) {
     core.warnOnce(
       'no-signal',
-      'trackRun without a signal: such runs are attributed only through run.interrupted() and closeScope()',
+      'trackRun without a signal: such runs are attributed only through run.interrupted(), closeScope() and ' +
+        'their end; pass signal: null to say so',
     );
   }
   // Nothing below throws: the run is in the registry only once it is fully set up.
@@ -106,11 +100,7 @@ export function closeScope(core: Core, rawScope: unknown): number {
   const runs = scope.runs();
   for (const run of runs) {
     interrupt(core, run, undefined);
-    try {
-      run.abortOwnSignal();
-    } catch (error) {
-      logger.error(`an abort listener threw while closing a scope (${errorFingerprint(error)})`);
-    }
+    guarded('an abort listener while closing a scope', () => run.abortOwnSignal(), undefined);
   }
   return runs.length;
 }

@@ -32,16 +32,13 @@ export class ScopeState<R, A extends RegisteredAction> {
   readonly actions: A[] = [];
   lastClose: ScopeClose<A> | undefined;
   idle = false;
-  constructor(
-    readonly raw: string,
-    readonly key: string,
-  ) {}
+  constructor(readonly key: string) {}
 
-  /** The most recently registered action that is still open. */
-  top(): A | undefined {
+  /** The most recently registered action that is still open (and that `accept`s, when given). */
+  top(accept?: (action: A) => boolean): A | undefined {
     for (let i = this.actions.length - 1; i >= 0; i--) {
       const action = this.actions[i]!;
-      if (!action.ended) return action;
+      if (!action.ended && (accept === undefined || accept(action))) return action;
     }
     return undefined;
   }
@@ -77,7 +74,7 @@ export class ScopeRegistry<R extends ScopeMember<R>, A extends RegisteredAction>
   open(rawScope: string): ScopeState<R, A> {
     let scope = this.scopes.get(rawScope);
     if (scope === undefined) {
-      scope = new ScopeState<R, A>(rawScope, this.keys.get(rawScope));
+      scope = new ScopeState<R, A>(this.keys.get(rawScope));
       this.scopes.set(rawScope, scope);
       scope.idle = true;
       this.idleCount++;
@@ -150,7 +147,7 @@ export class ScopeRegistry<R extends ScopeMember<R>, A extends RegisteredAction>
   }
 
   /** Scopes in use (with runs or registrations), and the runs and registrations they hold. */
-  stats(): { scopes: number; runs: number; registrations: number; idleScopes: number } {
+  stats(): { scopes: number; runs: number; registrations: number } {
     let runs = 0;
     let registrations = 0;
     let inUse = 0;
@@ -160,6 +157,6 @@ export class ScopeRegistry<R extends ScopeMember<R>, A extends RegisteredAction>
       runs += scope.size;
       registrations += scope.actions.length;
     }
-    return { scopes: inUse, runs, registrations, idleScopes: this.idleCount };
+    return { scopes: inUse, runs, registrations };
   }
 }

@@ -4,12 +4,11 @@
 // finds the runs of the signal that fired through a WeakMap, so nothing here keeps a signal alive.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
-import { errorFingerprint } from '../redact.js';
-import { logger } from '../log.js';
-import type { TrackedRun } from './state.js';
+import { guarded } from '../guard.js';
+import type { RunRecord } from './records.js';
 
 interface Listening {
-  runs: TrackedRun | Set<TrackedRun> | undefined;
+  runs: RunRecord | Set<RunRecord> | undefined;
   /** Waiting in `emptied` to be let go. */
   queued: boolean;
 }
@@ -19,8 +18,8 @@ const emptied: AbortSignal[] = [];
 function onAbort(this: AbortSignal): void {
   const runs = bySignal.get(this)?.runs;
   if (runs === undefined) return;
-  if (runs instanceof Set) for (const run of [...runs]) run.interrupted();
-  else runs.interrupted();
+  if (runs instanceof Set) for (const run of [...runs]) run.owner.interrupt(run, undefined);
+  else runs.owner.interrupt(runs, undefined);
 }
 
 function letGo(): void {
@@ -30,24 +29,24 @@ function letGo(): void {
     entry.queued = false;
     if (entry.runs !== undefined) continue;
     bySignal.delete(signal);
-    try {
-      signal.removeEventListener('abort', onAbort);
-    } catch {
-      // a signal-like object that cannot remove listeners holds nothing of ours that matters
-    }
+    // A signal-like object that cannot remove listeners holds nothing of ours that matters.
+    guarded('removing an abort listener', () => signal.removeEventListener('abort', onAbort), undefined);
   }
 }
 
 /** Listens to `signal` for `run`; `false` when the signal cannot be listened to. */
-export function listen(run: TrackedRun, signal: AbortSignal): boolean {
+export function listen(run: RunRecord, signal: AbortSignal): boolean {
   const entry = bySignal.get(signal);
   if (entry === undefined) {
-    try {
-      signal.addEventListener('abort', onAbort);
-    } catch (error) {
-      logger.warn(`trackRun: the signal could not be listened to (${errorFingerprint(error)}); use run.interrupted()`);
-      return false;
-    }
+    const added = guarded(
+      'trackRun: listening to the signal (use run.interrupted())',
+      () => {
+        signal.addEventListener('abort', onAbort);
+        return true;
+      },
+      false,
+    );
+    if (!added) return false;
     bySignal.set(signal, { runs: run, queued: false });
   } else if (entry.runs === undefined) {
     entry.runs = run;
@@ -60,7 +59,7 @@ export function listen(run: TrackedRun, signal: AbortSignal): boolean {
 }
 
 /** Stops listening for `run`; the signal's listener goes once no run is left on it. */
-export function unlisten(run: TrackedRun, signal: AbortSignal): void {
+export function unlisten(run: RunRecord, signal: AbortSignal): void {
   const entry = bySignal.get(signal);
   if (entry === undefined) return;
   const { runs } = entry;

@@ -1,65 +1,16 @@
 // What `snapshot()` reports: a ring buffer of recent closes, counts since start, and the actions in
 // flight. Bounded by construction; holds only bounded tokens and keys, never a path or a message.
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
-import type { CloseClassification, ProvenanceSource, RecordedOutcome } from '../types.js';
+import type { LifecycleSnapshot, SnapshotClose } from '../snapshot-format.js';
+import type { CloseClassification } from '../types.js';
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
 import type { Close } from './close.js';
-import type { ActionState } from './state.js';
+import type { ActionState } from './records.js';
+
+export type { LifecycleSnapshot } from '../snapshot-format.js';
 
 const MAX_KINDS = 64;
 const MAX_SNAPSHOT_ACTIONS = 50;
-
-/** One run close as the diagnostics snapshot keeps it. */
-export interface SnapshotClose {
-  /** ISO time of the close. */
-  readonly at: string;
-  readonly run_id: string;
-  readonly session_id?: string;
-  readonly scope_key: string;
-  readonly classification: CloseClassification;
-  readonly summary_key: string;
-  readonly outcome: RecordedOutcome;
-  readonly provenance?: ProvenanceSource;
-  readonly action_id?: string;
-  readonly kind?: string;
-  /** Attributed to an action that had already ended. */
-  readonly late?: true;
-  /** From trackRun to end. */
-  readonly run_duration_ms: number;
-  /** From the interrupt to end: how long the run took to stop. */
-  readonly stop_duration_ms?: number;
-}
-
-/** `lifecycle.snapshot()`: versioned, JSON-serializable, bounded, content-free. */
-export interface LifecycleSnapshot {
-  readonly schema_version: 1;
-  readonly package: { readonly name: string; readonly version: string };
-  readonly enabled: boolean;
-  readonly taken_at: string;
-  /** When counting started (the instrumentation's creation). */
-  readonly since: string;
-  readonly in_flight: {
-    readonly actions: number;
-    readonly runs: number;
-    readonly scopes: number;
-    readonly scope_registrations: number;
-  };
-  /** At most 50, oldest first. */
-  readonly active_actions: ReadonlyArray<{
-    readonly action_id: string;
-    readonly kind: string;
-    readonly age_ms: number;
-    readonly runs_interrupted: number;
-    readonly scope_keys: number;
-  }>;
-  /** The last `recentCloses` closes (config, default 100), oldest first. */
-  readonly recent_closes: readonly SnapshotClose[];
-  readonly closes_by_classification: Readonly<Record<CloseClassification, number>>;
-  /** Closes attributed to an action that had already ended (late, victim-side reports). */
-  readonly late_closes: number;
-  /** Actions started, by kind (at most 64 kinds; the rest under `_other`). */
-  readonly actions_by_kind: Readonly<Record<string, number>>;
-}
 
 const ms = (value: number): number => Math.round(value * 1000) / 1000;
 
@@ -71,8 +22,8 @@ function toSnapshot(close: Close): SnapshotClose {
     classification: close.classification,
     summary_key: close.summaryKey,
     outcome: close.outcome,
-    run_duration_ms: ms(close.runMs),
   };
+  if (close.runMs !== undefined) out.run_duration_ms = ms(close.runMs);
   if (close.sessionId !== undefined) out.session_id = close.sessionId;
   if (close.provenance !== undefined) out.provenance = close.provenance;
   if (close.actionId !== undefined) out.action_id = close.actionId;

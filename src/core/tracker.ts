@@ -9,21 +9,23 @@ import type { ActionHandle, RunHandle } from '../types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { begin, runAction } from './actions.js';
 import { interrupt } from './attribution.js';
-import { finish } from './close.js';
+import { finish } from './end.js';
 import { LifecycleMetrics } from './metrics.js';
 import { closeScope, trackRun } from './runs.js';
 import { ScopeRegistry } from './scope-registry.js';
 import { Snapshot, type LifecycleSnapshot } from './snapshot.js';
-import type { ActionState, Core, RunOwner, Settings, TrackedRun } from './state.js';
+import { openAction, type Core } from './parts.js';
+import type { ActionState, RunOwner, RunRecord } from './records.js';
+import type { Settings } from './settings.js';
 import { RunWatchdog } from './watchdog.js';
 
 export class Tracker implements Core {
-  readonly registry = new ScopeRegistry<TrackedRun, ActionState>();
+  readonly registry = new ScopeRegistry<RunRecord, ActionState>();
   readonly current = new AsyncLocalStorage<ActionState>();
   readonly openActions = new Map<string, ActionState>();
   readonly endedActions = new Map<string, ActionState>();
   readonly snapshot: Snapshot;
-  readonly watchdog: RunWatchdog<TrackedRun>;
+  readonly watchdog: RunWatchdog<RunRecord>;
   readonly owner: RunOwner = {
     interrupt: (run, meta) => interrupt(this, run, meta),
     finish: (run, options) => finish(this, run, options),
@@ -40,7 +42,7 @@ export class Tracker implements Core {
   constructor(settings: Settings) {
     this.settingsValue = settings;
     this.snapshot = new Snapshot(settings.recentCloses);
-    this.watchdog = new RunWatchdog<TrackedRun>(
+    this.watchdog = new RunWatchdog<RunRecord>(
       () => this.settingsValue.interruptGraceMs,
       () => this.settingsValue.maxRunAgeMs,
       (run, reason) => finish(this, run, undefined, reason),
@@ -82,8 +84,8 @@ export class Tracker implements Core {
     if (provider !== this.meterProvider || this.cachedMetrics === undefined) {
       this.cachedMetrics = new LifecycleMetrics(meterOf(provider));
       this.meterProvider = provider;
+      this.meterSettled = this.explicitMeterProvider !== undefined || !isNoop(provider);
     }
-    this.meterSettled = this.explicitMeterProvider !== undefined || !isNoop(provider);
     return this.cachedMetrics;
   }
 
@@ -118,8 +120,7 @@ export class Tracker implements Core {
 
   /** The id of the action open in the calling async context, if any. */
   activeActionId(): string | undefined {
-    const action = this.current.getStore();
-    return action !== undefined && !action.ended ? action.id : undefined;
+    return openAction(this)?.id;
   }
 
   /** What the core holds right now: all O(runs in flight), and zero when idle. */

@@ -4,7 +4,8 @@
 // the maximum age is off.
 
 export interface WatchedRun {
-  readonly startedAt: number;
+  /** Set whenever the maximum age is on. */
+  readonly startedAt: number | undefined;
   interruptedAt: number | undefined;
   /** Which of the watchdog's sets holds the run, if any. */
   watch: 'interrupted' | 'alive' | undefined;
@@ -53,10 +54,6 @@ export class RunWatchdog<R extends WatchedRun> {
     if (this.interrupted.size === 0 && this.alive.size === 0) this.disarm();
   }
 
-  get watching(): number {
-    return this.interrupted.size + this.alive.size;
-  }
-
   private arm(): void {
     if (this.timer !== undefined) return;
     const { graceMs, maxAgeMs } = this.limits();
@@ -82,7 +79,7 @@ export class RunWatchdog<R extends WatchedRun> {
     }
     if (maxAgeMs > 0) {
       for (const run of this.alive) {
-        if (now - run.startedAt < maxAgeMs) break;
+        if (now - (run.startedAt ?? now) < maxAgeMs) break;
         this.expire(run, 'max_age');
       }
     }

@@ -3,9 +3,12 @@
 // fibers it forks and the interrupts they make are attributed to it on every effect 4.x.
 import { context } from '@opentelemetry/api';
 import { Cause, Effect, Exit, type Fiber } from 'effect';
+import { guarded } from '../guard.js';
+import { describeInput } from '../host-input.js';
+import { describeKind } from '../tokens.js';
 import { CurrentLifecycleAction, openActionOf, type CarriedAction } from './carrier.js';
-import { describe, guarded, nameOf, reportOnce } from './log.js';
 import { parentContextOf } from './parent-span.js';
+import { reportOnce } from './report.js';
 import type { ActionHandle, ActionOptions, ActionResult, EffectLifecycle } from './types.js';
 
 /**
@@ -23,16 +26,17 @@ function beginIn<K extends string>(
   kind: K,
   options: ActionOptions | undefined,
 ): ActionHandle | undefined {
-  try {
-    // An action the fiber already works for is joined (the core gives the same id); else the
-    // action begins under the host's current span.
-    const outer = openActionOf(fiber, lifecycle);
-    if (outer !== undefined) return outer.handle.run(() => lifecycle.begin(kind, options));
-    return context.with(parentContextOf(fiber), () => lifecycle.begin(kind, options));
-  } catch (error) {
-    reportOnce('error', `begin failed (${nameOf(error)}); the Effect runs untraced`);
-    return undefined;
-  }
+  // An action the fiber already works for is joined (the core gives the same id); else the
+  // action begins under the host's current span.
+  return guarded(
+    'lifecycle.begin (the Effect runs untraced)',
+    () => {
+      const outer = openActionOf(fiber, lifecycle);
+      if (outer !== undefined) return outer.handle.run(() => lifecycle.begin(kind, options));
+      return context.with(parentContextOf(fiber), () => lifecycle.begin(kind, options));
+    },
+    undefined,
+  );
 }
 
 /** Runs `self` with `handle` carried in its fiber's context; `end` decides whether its exit ends the handle. */
@@ -48,7 +52,7 @@ function carry<A, E, R>(
     Effect.onExit((exit) =>
       Effect.sync(() => {
         carried.open = false;
-        if (end) guarded('ending the action', () => handle.end(resultOf(exit)));
+        if (end) guarded('ending the action', () => handle.end(resultOf(exit)), undefined);
       }),
     ),
   );
@@ -72,12 +76,12 @@ export function withLifecycleAction<K extends string>(
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self)) {
-      const what = `withLifecycleAction(${String(kind).slice(0, 40)})`;
-      reportOnce('error', `${what} was given ${describe(self)}, not an Effect; passed through`);
+      const what = `withLifecycleAction(${describeKind(kind)})`;
+      reportOnce('error', `${what} was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     if (!isLifecycle(lifecycle)) {
-      const what = describe(lifecycle);
+      const what = describeInput(lifecycle);
       reportOnce('error', `withLifecycleAction was given ${what} as the instrumentation; the Effect runs untraced`);
       return self;
     }
@@ -100,12 +104,15 @@ export function withActionHandle(
 ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self)) {
-      reportOnce('error', `withActionHandle was given ${describe(self)}, not an Effect; passed through`);
+      reportOnce('error', `withActionHandle was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     const usable = typeof handle === 'object' && handle !== null;
     if (!usable || typeof handle.run !== 'function' || typeof handle.end !== 'function') {
-      reportOnce('error', `withActionHandle was given ${describe(handle)} as the handle; the Effect runs untraced`);
+      reportOnce(
+        'error',
+        `withActionHandle was given ${describeInput(handle)} as the handle; the Effect runs untraced`,
+      );
       return self;
     }
     return Effect.suspend(() => carry(lifecycle, handle, options?.end !== false, self));

@@ -3,6 +3,7 @@
 // cannot carry an action into the fibers an action forks or into the interrupts they cause; an
 // Effect reference can: forked fibers inherit their parent's context.
 import { Context, Effect, Fiber } from 'effect';
+import { guarded } from '../guard.js';
 import type { ActionHandle, EffectLifecycle } from './types.js';
 
 /** One action as a fiber carries it. `open` turns false when the Effect that began it exits. */
@@ -24,12 +25,7 @@ export function openActionOf(
   lifecycle: object,
 ): CarriedAction | undefined {
   if (fiber === undefined) return undefined;
-  let carried: CarriedAction | undefined;
-  try {
-    carried = fiber.getRef(CurrentLifecycleAction);
-  } catch {
-    return undefined;
-  }
+  const carried = guarded("reading a fiber's lifecycle action", () => fiber.getRef(CurrentLifecycleAction), undefined);
   return carried?.open && carried.lifecycle === lifecycle ? carried : undefined;
 }
 
@@ -60,9 +56,5 @@ export const currentLifecycleActionId: Effect.Effect<string | undefined> = Effec
 
 /** The interrupter when an interrupt is being made: the fiber whose code is running, if any. */
 export function currentFiber(): Fiber.Fiber<unknown, unknown> | undefined {
-  try {
-    return Fiber.getCurrent();
-  } catch {
-    return undefined;
-  }
+  return guarded('reading the current fiber', () => Fiber.getCurrent(), undefined);
 }

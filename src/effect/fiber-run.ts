@@ -4,10 +4,17 @@
 // tracked), and the close is attributed there, synchronously, in the interrupter's fiber: inside
 // the open action that fiber carries, else in the calling async context (which is how a plain
 // `lifecycle.action` that interrupts a fiber is found).
+//
+// Effect's types mark that method `readonly`, and a later 4.x may interrupt another way: so the
+// fiber's exit is checked too. An interrupt in the exit's Cause that the wrapper did not see is
+// reported once on the diag logger and attributed there, by the core's rules (the open action
+// registered on the run's scope, the late window, else `unknown_scope_close`), never as `error`.
 import { Cause, Effect, Exit, Fiber, type Context } from 'effect';
-import { SessionLifecycleInstrumentation } from '../index.js';
+import { guarded } from '../guard.js';
+import { describeInput } from '../host-input.js';
 import { currentFiber, inActionOf } from './carrier.js';
-import { describe, guarded, nameOf, reportOnce } from './log.js';
+import { inertRun } from './inert-run.js';
+import { reportOnce } from './report.js';
 import type { EffectLifecycle, RunHandle, TrackRunOptions } from './types.js';
 
 /** A run's Effect, or a function of its handle that returns it. */
@@ -16,8 +23,10 @@ export type RunBody<A, E, R> = Effect.Effect<A, E, R> | ((run: RunHandle) => Eff
 type InterruptUnsafe = (fiberId?: number, annotations?: Context.Context<never>) => void;
 
 interface Observation {
-  /** Whether interrupts of the fiber can be seen at all (a frozen fiber cannot be observed). */
+  /** Whether interrupts of the fiber can be seen at all (a method that cannot be replaced cannot). */
   readonly observable: boolean;
+  /** Whether the wrapper saw an interrupt of the fiber (and attributed it then). */
+  readonly seen: () => boolean;
   /** Puts the fiber's method back (once the run has ended). */
   readonly restore: () => void;
 }
@@ -27,6 +36,8 @@ class FiberInterruptedError extends Error {
   override readonly name = 'FiberInterruptedError';
 }
 
+const UNOBSERVABLE: Observation = { observable: false, seen: () => false, restore: () => {} };
+
 function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: object, run: RunHandle): Observation {
   const own = Object.getOwnPropertyDescriptor(fiber, 'interruptUnsafe');
   const original = fiber.interruptUnsafe as InterruptUnsafe;
@@ -34,44 +45,63 @@ function observeInterrupts(fiber: Fiber.Fiber<unknown, unknown>, lifecycle: obje
   const observed = function (this: unknown, fiberId?: number, annotations?: Context.Context<never>): void {
     if (!seen && fiber.pollUnsafe() === undefined) {
       seen = true;
-      guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()));
+      guarded('run.interrupted', () => inActionOf(currentFiber(), lifecycle, () => run.interrupted()), undefined);
     }
     original.call(this, fiberId, annotations);
   };
-  try {
-    const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
-    Object.defineProperty(fiber, 'interruptUnsafe', descriptor);
-  } catch {
+  const replaceable = own === undefined ? Object.isExtensible(fiber) : own.configurable === true;
+  const descriptor = { value: observed, configurable: true, writable: true, enumerable: false };
+  const replaced =
+    replaceable &&
+    guarded('observing a fiber', () => Reflect.defineProperty(fiber, 'interruptUnsafe', descriptor), false);
+  if (!replaced) {
     const problem = 'a tracked fiber does not let its interrupts be observed';
-    reportOnce('warn', `${problem}; its interruption is attributed when it exits`);
-    return { observable: false, restore: () => {} };
+    reportOnce('warn', `${problem}; its interruption is attributed when it exits, by the scope's open action`);
+    return UNOBSERVABLE;
   }
+  const restore = () => {
+    // Unless something replaced ours since: then ours stays, and only re-reports to an ended run.
+    if (fiber.interruptUnsafe !== observed) return;
+    if (own !== undefined) Reflect.defineProperty(fiber, 'interruptUnsafe', own);
+    else Reflect.deleteProperty(fiber, 'interruptUnsafe');
+  };
   return {
     observable: true,
-    restore: () => {
-      try {
-        if (fiber.interruptUnsafe !== observed) return;
-        if (own !== undefined) Object.defineProperty(fiber, 'interruptUnsafe', own);
-        else delete (fiber as { interruptUnsafe?: unknown }).interruptUnsafe;
-      } catch {
-        // The fiber has ended: a method left in place only re-reports to an ended run.
-      }
-    },
+    seen: () => seen,
+    restore: () => guarded("restoring a fiber's method", restore, undefined),
   };
 }
 
+/** Whether `cause` holds an interrupt made by another fiber (or by no fiber: a signal, a runtime). */
+function interruptedFromOutside(cause: Cause.Cause<unknown>, fiberId: number): boolean {
+  return cause.reasons.some((reason) => Cause.isInterruptReason(reason) && reason.fiberId !== fiberId);
+}
+
+/**
+ * An interrupt the wrapper did not see: attributed now, at the exit, in whatever context the exit
+ * runs in. A fiber's own `Effect.interrupt` never passes the wrapper, and needs no report; another
+ * fiber's interrupt should have, and is reported once (a 4.x that interrupts another way, or a
+ * joined fiber's interruption). Either way the core's rules decide, never `error`.
+ */
+function attributeAtExit(run: RunHandle, cause: Cause.Cause<unknown>, fiberId: number, observable: boolean): void {
+  if (observable && interruptedFromOutside(cause, fiberId)) {
+    const what = "a tracked fiber's exit holds an interrupt its observed interruptUnsafe did not see";
+    reportOnce('warn', `${what}; attributed at the exit, by the scope's open action`);
+  }
+  guarded('run.interrupted', () => run.interrupted(), undefined);
+}
+
 /** Ends the run from the fiber's exit: success is completed, its own failure is an error. */
-function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, observation: Observation): void {
+function endRun(run: RunHandle, exit: Exit.Exit<unknown, unknown>, fiberId: number, observation: Observation): void {
   if (Exit.isSuccess(exit)) {
-    guarded('run.end', () => run.end({ outcome: 'completed' }));
+    guarded('run.end', () => run.end({ outcome: 'completed' }), undefined);
     return;
   }
-  const interruptedOnly = Cause.hasInterruptsOnly(exit.cause);
-  // An interrupt the wrapper did not see (the fiber could not be observed): attribute it now, in
-  // whatever context the exit runs in. A fiber that interrupted itself made no scope close.
-  if (interruptedOnly && !observation.observable) guarded('run.interrupted', () => run.interrupted());
-  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(exit.cause);
-  guarded('run.end', () => run.end({ outcome: 'error', error }));
+  const { cause } = exit;
+  if (!observation.seen() && Cause.hasInterrupts(cause)) attributeAtExit(run, cause, fiberId, observation.observable);
+  const interruptedOnly = Cause.hasInterruptsOnly(cause);
+  const error = interruptedOnly ? new FiberInterruptedError('the fiber was interrupted') : Cause.squash(cause);
+  guarded('run.end', () => run.end({ outcome: 'error', error }), undefined);
 }
 
 function isTracker(value: unknown): value is EffectLifecycle<never> {
@@ -79,25 +109,13 @@ function isTracker(value: unknown): value is EffectLifecycle<never> {
   return typeof (value as { trackRun?: unknown }).trackRun === 'function';
 }
 
-let disabled: SessionLifecycleInstrumentation | undefined;
-
-/** A handle that records nothing, for a builder when the instrumentation given is not one. */
-function inertRun(options: TrackRunOptions): RunHandle {
-  disabled ??= new SessionLifecycleInstrumentation({ enabled: false });
-  return disabled.trackRun(options);
-}
-
 function startRun(lifecycle: EffectLifecycle<never>, options: TrackRunOptions): RunHandle | undefined {
   if (!isTracker(lifecycle)) {
-    reportOnce('error', `trackedRun was given ${describe(lifecycle)} as the instrumentation; the run is not tracked`);
+    const what = describeInput(lifecycle);
+    reportOnce('error', `trackedRun was given ${what} as the instrumentation; the run is not tracked`);
     return undefined;
   }
-  try {
-    return lifecycle.trackRun(options);
-  } catch (error) {
-    reportOnce('error', `trackRun threw (${nameOf(error)}); the run is not tracked`);
-    return undefined;
-  }
+  return guarded('lifecycle.trackRun (the run is not tracked)', () => lifecycle.trackRun(options), undefined);
 }
 
 /**
@@ -114,7 +132,7 @@ export function trackedRun(
 ): <A, E, R>(self: RunBody<A, E, R>) => Effect.Effect<A, E, R> {
   return <A, E, R>(self: RunBody<A, E, R>): Effect.Effect<A, E, R> => {
     if (!Effect.isEffect(self) && typeof self !== 'function') {
-      reportOnce('error', `trackedRun was given ${describe(self)}, not an Effect; passed through`);
+      reportOnce('error', `trackedRun was given ${describeInput(self)}, not an Effect; passed through`);
       return self;
     }
     return Effect.withFiber((fiber) => {
@@ -126,7 +144,7 @@ export function trackedRun(
         Effect.onExit((exit) =>
           Effect.sync(() => {
             observation.restore();
-            endRun(run, exit, observation);
+            endRun(run, exit, fiber.id, observation);
           }),
         ),
       );
@@ -145,7 +163,7 @@ export function trackFiber<A, E>(
   options: TrackRunOptions,
 ): RunHandle | undefined {
   if (!Fiber.isFiber(fiber)) {
-    reportOnce('error', `trackFiber was given ${describe(fiber)}, not a fiber; not tracked`);
+    reportOnce('error', `trackFiber was given ${describeInput(fiber)}, not a fiber; not tracked`);
     return undefined;
   }
   if (fiber.pollUnsafe() !== undefined) {
@@ -157,7 +175,7 @@ export function trackFiber<A, E>(
   const observation = observeInterrupts(fiber, lifecycle, run);
   fiber.addObserver((exit) => {
     observation.restore();
-    endRun(run, exit, observation);
+    endRun(run, exit, fiber.id, observation);
   });
   return run;
 }

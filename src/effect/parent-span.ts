@@ -6,6 +6,7 @@
 // spans are never a parent (the action would point at a span no backend ever receives).
 import { context, trace, TraceFlags, type Context as OtelContext } from '@opentelemetry/api';
 import { Context, type Fiber, Tracer } from 'effect';
+import { guarded } from '../guard.js';
 
 let nativeTracer: Tracer.Tracer | undefined;
 
@@ -21,16 +22,16 @@ const HEX_SPAN_ID = /^[0-9a-f]{16}$/;
 export function parentContextOf(fiber: Fiber.Fiber<unknown, unknown>): OtelContext {
   const active = context.active();
   if (trace.getSpan(active) !== undefined) return active;
-  try {
-    if (isNativeTracer(fiber.getRef(Tracer.Tracer))) return active;
-    const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan);
-    if (parent === undefined || !HEX_TRACE_ID.test(parent.traceId) || !HEX_SPAN_ID.test(parent.spanId)) return active;
-    return trace.setSpanContext(active, {
-      traceId: parent.traceId,
-      spanId: parent.spanId,
-      traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    });
-  } catch {
-    return active;
-  }
+  return guarded("reading the fiber's current span", () => fromEffectSpan(fiber, active), active);
+}
+
+function fromEffectSpan(fiber: Fiber.Fiber<unknown, unknown>, active: OtelContext): OtelContext {
+  if (isNativeTracer(fiber.getRef(Tracer.Tracer))) return active;
+  const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan);
+  if (parent === undefined || !HEX_TRACE_ID.test(parent.traceId) || !HEX_SPAN_ID.test(parent.spanId)) return active;
+  return trace.setSpanContext(active, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+  });
 }

@@ -2,23 +2,29 @@
 // `closeScope`, inside the action the fiber works for) before the Scope's finalizers run, so the
 // runs forked into it are attributed to that action, not to whatever their finalizers report.
 import { Effect, Exit, Scope } from 'effect';
+import { guarded } from '../guard.js';
+import { describeInput, readOption, scopesAnswered } from '../host-input.js';
 import { currentFiber, inActionOf } from './carrier.js';
-import { describe, guarded, reportOnce } from './log.js';
+import { reportOnce } from './report.js';
 import type { EffectLifecycle } from './types.js';
 
 function scopesOf(directories: string | readonly string[]): readonly string[] {
-  if (typeof directories === 'string') return [directories];
-  if (Array.isArray(directories)) return directories.filter((d): d is string => typeof d === 'string');
-  reportOnce('error', `a scope close was given ${describe(directories)} as its directories; none recorded`);
-  return [];
+  const { scopes } = scopesAnswered(directories);
+  if (scopes === undefined) {
+    reportOnce('error', `a scope close was given ${describeInput(directories)} as its directories; none recorded`);
+  }
+  return scopes ?? [];
 }
 
 function closeScopes(lifecycle: EffectLifecycle<never>, directories: string | readonly string[]): number {
   let interrupted = 0;
   for (const directory of scopesOf(directories)) {
-    guarded('closeScope', () => {
-      interrupted += inActionOf(currentFiber(), lifecycle, () => lifecycle.closeScope(directory));
-    });
+    const closed = guarded(
+      'closeScope',
+      () => inActionOf(currentFiber(), lifecycle, () => lifecycle.closeScope(directory)),
+      0,
+    );
+    if (typeof closed === 'number') interrupted += closed;
   }
   return interrupted;
 }
@@ -36,13 +42,8 @@ export function recordScopeClose(
 }
 
 function stateOf(scope: unknown): string | undefined {
-  if (typeof scope !== 'object' || scope === null) return undefined;
-  try {
-    const state = (scope as { state?: { _tag?: unknown } }).state;
-    return typeof state?._tag === 'string' ? state._tag : undefined;
-  } catch {
-    return undefined;
-  }
+  const tag = readOption(readOption(scope, 'state'), '_tag');
+  return typeof tag === 'string' ? tag : undefined;
 }
 
 /**
@@ -61,7 +62,7 @@ export function closeInstanceScope(
   return Effect.suspend(() => {
     const state = stateOf(scope);
     if (state === undefined) {
-      reportOnce('error', `closeInstanceScope was given ${describe(scope)}, not a Scope; nothing closed`);
+      reportOnce('error', `closeInstanceScope was given ${describeInput(scope)}, not a Scope; nothing closed`);
       return Effect.void;
     }
     if (state === 'Closed') {

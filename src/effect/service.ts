@@ -2,66 +2,48 @@
 // method's returned Effect runs as a lifecycle action, from its start to its exit. Effect services
 // are values, often read-only: the wrapper returns a new service and leaves the original untouched.
 import { Effect } from 'effect';
+import { guarded } from '../guard.js';
+import { describeInput, readOption, scopesAnswered, scopesIn } from '../host-input.js';
 import { withLifecycleAction } from './action.js';
-import { describe, nameOf, reportOnce } from './log.js';
+import { reportOnce } from './report.js';
 import type { ActionOptions, EffectLifecycle, EffectMethodKinds, EffectServiceOptions } from './types.js';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
-
-function directoryOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) return undefined;
-  try {
-    const directory = (value as { directory?: unknown }).directory;
-    return typeof directory === 'string' ? directory : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The default scopes of a call: from its first argument (a directory, `{ directory }`, or an array of those). */
-function defaultScopes(args: readonly unknown[]): readonly string[] | undefined {
-  const first = args[0];
-  if (Array.isArray(first)) {
-    const found = first.map(directoryOf).filter((d): d is string => d !== undefined);
-    return found.length > 0 ? found : undefined;
-  }
-  const directory = directoryOf(first);
-  return directory === undefined ? undefined : [directory];
-}
 
 type Args = readonly unknown[];
 
 type Options = EffectServiceOptions | undefined;
 
-function scopesOf(method: string, args: Args, options: Options): readonly string[] | undefined {
-  if (options?.scopeOf === undefined) return defaultScopes(args);
-  let scopes: unknown;
-  try {
-    scopes = options.scopeOf(method, args);
-  } catch (error) {
-    reportOnce('error', `scopeOf threw for ${method} (${nameOf(error)}); no scopes`);
-    return undefined;
+/**
+ * The scopes of a call: what `scopeOf` answers; with no `scopeOf`, or when it answers `undefined`
+ * (or throws), the default scopes of the first argument (a directory, `{ directory }`, or an array
+ * of those), read as `instrumentStore` reads them.
+ */
+function scopesOf(method: string, args: Args, options: Options): readonly string[] {
+  const scopeOf = options?.scopeOf;
+  if (scopeOf !== undefined) {
+    const { scopes, problem } = scopesAnswered(
+      guarded(`scopeOf for ${method}`, () => scopeOf(method, args), undefined),
+    );
+    if (problem !== undefined) reportOnce('warn', `scopeOf for ${method} ${problem}`);
+    if (scopes !== undefined) return scopes;
   }
-  if (scopes === undefined) return undefined;
-  if (typeof scopes === 'string') return [scopes];
-  if (Array.isArray(scopes)) return scopes.filter((s): s is string => typeof s === 'string');
-  reportOnce('warn', `scopeOf for ${method} returned ${describe(scopes)}, not a string or string[]; ignored`);
-  return undefined;
+  return scopesIn(args[0]);
 }
 
 function callOptions(method: string, args: Args, options: Options): ActionOptions {
   const scopes = scopesOf(method, args, options);
-  let extra: Pick<ActionOptions, 'reason' | 'origin'> | undefined;
-  try {
-    extra = options?.actionOptionsOf?.(method, args);
-  } catch (error) {
-    reportOnce('error', `actionOptionsOf threw for ${method} (${nameOf(error)}); ignored`);
-  }
+  const tokensOf = options?.actionOptionsOf;
+  const extra =
+    tokensOf === undefined
+      ? undefined
+      : guarded(`actionOptionsOf for ${method}`, () => tokensOf(method, args), undefined);
+  const reason = readOption(extra, 'reason');
+  const origin = readOption(extra, 'origin');
   const result: ActionOptions = {};
-  if (scopes !== undefined) result.scopes = scopes;
-  if (typeof extra?.reason === 'string') result.reason = extra.reason;
-  if (typeof extra?.origin === 'string') result.origin = extra.origin;
+  if (scopes.length > 0) result.scopes = scopes;
+  if (typeof reason === 'string') result.reason = reason;
+  if (typeof origin === 'string') result.origin = origin;
   return result;
 }
 
@@ -80,7 +62,7 @@ export function instrumentEffectService<K extends string, S extends object>(
   options?: EffectServiceOptions,
 ): S {
   if (typeof service !== 'object' || service === null) {
-    throw new TypeError(`instrumentEffectService needs the service object, got ${describe(service)}`);
+    throw new TypeError(`instrumentEffectService needs the service object, got ${describeInput(service)}`);
   }
   if (typeof methods !== 'object' || methods === null) {
     throw new TypeError('instrumentEffectService needs a map of method name to lifecycle kind');
@@ -99,7 +81,7 @@ export function instrumentEffectService<K extends string, S extends object>(
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       const value = original.apply(this === copy ? service : this, args);
       if (!Effect.isEffect(value)) {
-        const what = `instrumentEffectService: ${method} returned ${describe(value)}`;
+        const what = `instrumentEffectService: ${method} returned ${describeInput(value)}`;
         reportOnce('warn', `${what}, not an Effect; passed through`);
         return value;
       }

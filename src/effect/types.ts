@@ -1,8 +1,8 @@
 // Public types of the Effect adapter. The adapter takes the lifecycle instrumentation by the few
 // methods it uses, so the kind type of a host's `SessionLifecycleInstrumentation<K>` carries over.
-import type { ActionHandle, ActionOptions, RunHandle, TrackRunOptions } from '../index.js';
+import type { ActionHandle, ActionOptions, RunHandle, TrackRunOptions } from '../types.js';
 
-export type { ActionHandle, ActionOptions, ActionResult, RunHandle, TrackRunOptions } from '../index.js';
+export type { ActionHandle, ActionOptions, ActionResult, RunHandle, TrackRunOptions } from '../types.js';
 
 /**
  * What the adapter uses of a `SessionLifecycleInstrumentation`: pass the instrumentation itself.
@@ -17,8 +17,9 @@ export interface EffectLifecycle<K extends string = string> {
 /** Per-call options of a wrapped service method, read from its name and arguments. */
 export interface EffectServiceOptions {
   /**
-   * The raw scopes (directories) a call targets. Default: from the first argument, when it is a
-   * directory string, an object with a string `directory`, or an array of those; else none.
+   * The raw scopes (directories) a call targets. Default (also when this answers `undefined` or
+   * throws): from the first argument, when it is a directory string, an object with a string
+   * `directory`, or an array of those (at most 4096, as `instrumentStore` reads them); else none.
    */
   scopeOf?: ((methodName: string, args: readonly unknown[]) => string | readonly string[] | undefined) | undefined;
   /** The call's bounded `reason` and `origin` tokens (e.g. `config_change`, `http`). */

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderLifecycleHtml } from './html.js';
-import { lifecycleDataFromFiles, type LifecycleFile, type SnapshotLike } from './inputs.js';
+import type { SnapshotLike } from '../snapshot-format.js';
+import { lifecycleDataFromFiles, type LifecycleFile } from './inputs.js';
 import { renderCloseTable, renderLifecycleTree } from './tree.js';
 
 const USAGE = `usage: otel-session-lifecycle view FILE... [--html OUT] [--no-color] [--width N]
@@ -89,10 +90,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const color = parsed.values['no-color'] !== true && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const options = { color, width: Math.min(Math.max(width, 40), 200) };
+  // The same model as the HTML view: spans and the snapshots' closes, each run once.
+  const view = `${renderLifecycleTree(data, options)}\n${renderCloseTable(data, options)}`;
   const snapshots = data.snapshots.map(snapshotLine).join('');
-  const spans = data.spans.length > 0 || snapshots === '';
-  const view = spans ? `${renderLifecycleTree(data.spans, options)}\n${renderCloseTable(data.spans, options)}` : '';
-  process.stdout.write(view + (spans && snapshots ? '\n' : '') + snapshots);
+  process.stdout.write(view + (snapshots === '' ? '' : `\n${snapshots}`));
   return 0;
 }
 

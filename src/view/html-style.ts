@@ -1,18 +1,6 @@
 // The HTML view's look: one inline style sheet (no fonts, images or other files), light and dark
-// by `prefers-color-scheme`, and the label each classification shows next to its colour, so the
-// page reads the same without colour vision.
-
-/** A symbol and a short text for each close classification; the token itself is always shown too. */
-export const CLASSIFICATION_LABELS: Readonly<Record<string, { readonly symbol: string; readonly text: string }>> = {
-  success: { symbol: '✓', text: 'completed' },
-  error: { symbol: '!', text: 'failed' },
-  user_cancel: { symbol: '■', text: 'cancelled by the user' },
-  local_instance_reload: { symbol: '↻', text: 'closed by a reload' },
-  local_instance_dispose: { symbol: '⏏', text: 'closed by a dispose' },
-  known_lifecycle_close: { symbol: '●', text: 'closed by a host-defined action' },
-  unknown_scope_close: { symbol: '⚠', text: 'UNEXPLAINED: no lifecycle action closed it' },
-  abandoned: { symbol: '…', text: 'end never observed' },
-};
+// by `prefers-color-scheme`; each classification's colour is its `c-<classification>` class (the
+// label shown next to it, so the page reads the same without colour vision, is in labels.ts).
 
 export const STYLE = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--panel:#f6f8fa;

@@ -5,10 +5,9 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml, jsonForScript } from './html-escape.js';
 import { CLIENT_SCRIPT } from './html-script.js';
-import { CLASSIFICATION_LABELS, STYLE } from './html-style.js';
-import { readSnapshot, type LifecycleData } from './inputs.js';
-import { buildViewModel, UNKNOWN_SCOPE_CLOSE, type ViewModel } from './model.js';
-import { toTreeSpan, type ReadableSpanLike, type TreeSpan } from './otlp-json.js';
+import { STYLE } from './html-style.js';
+import { labelOf, UNKNOWN_SCOPE_CLOSE } from './labels.js';
+import { viewModelOf, type LifecycleViewInput, type ViewModel } from './model.js';
 
 export interface HtmlViewOptions {
   /** The page's title (default `Session lifecycle`). */
@@ -17,14 +16,10 @@ export interface HtmlViewOptions {
   sources?: readonly string[];
 }
 
-/** Spans (SDK `ReadableSpan`s or `TreeSpan`s), or spans with diagnostics snapshots. */
-export type LifecycleHtmlInput = ReadonlyArray<TreeSpan | ReadableSpanLike> | LifecycleData;
-
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 function badge(classification: string): string {
-  const known = Object.hasOwn(CLASSIFICATION_LABELS, classification);
-  const label = known ? CLASSIFICATION_LABELS[classification] : undefined;
+  const label = labelOf(classification);
   const cls = label === undefined ? 'c-other' : `c-${classification}`;
   const text = label === undefined ? '' : `<span class="label">${escapeHtml(label.text)}</span>`;
   const symbol = escapeHtml(label?.symbol ?? '•');
@@ -108,28 +103,13 @@ function body(model: ViewModel, options: HtmlViewOptions): string {
   );
 }
 
-function modelOf(input: LifecycleHtmlInput): ViewModel {
-  const data: LifecycleData = Array.isArray(input) ? { spans: input } : (input as LifecycleData);
-  if (typeof data !== 'object' || data === null || !Array.isArray(data.spans)) {
-    throw new TypeError('otel-session-lifecycle: renderLifecycleHtml takes spans or { spans, snapshots }');
-  }
-  const seen = new Set<string>();
-  const spans: TreeSpan[] = [];
-  for (const span of data.spans.map((s) => toTreeSpan(s))) {
-    const id = `${span.traceId}/${span.spanId}`;
-    if (!seen.has(id)) spans.push(span);
-    seen.add(id);
-  }
-  return buildViewModel(spans, (data.snapshots ?? []).map(readSnapshot));
-}
-
 /**
  * One self-contained HTML page showing lifecycle actions, their closed runs grouped by
  * classification (expandable to each run and its span links), the closes no action explains,
  * and a close table. No network requests, no external files: open it from disk.
  */
-export function renderLifecycleHtml(input: LifecycleHtmlInput, options: HtmlViewOptions = {}): string {
-  const model = modelOf(input);
+export function renderLifecycleHtml(input: LifecycleViewInput, options: HtmlViewOptions = {}): string {
+  const model = viewModelOf(input, 'renderLifecycleHtml');
   const csp =
     `default-src 'none'; script-src ${sha256(CLIENT_SCRIPT)}; style-src ${sha256(STYLE)}; ` +
     "img-src 'none'; base-uri 'none'; form-action 'none'";
@@ -142,7 +122,6 @@ export function renderLifecycleHtml(input: LifecycleHtmlInput, options: HtmlView
     body(model, options) +
     '\n<footer>otel-session-lifecycle view: opened from disk, no network requests.</footer>\n' +
     `<script type="application/json" id="lifecycle-data">${jsonForScript(model)}</script>\n` +
-    `<script type="application/json" id="lifecycle-labels">${jsonForScript(CLASSIFICATION_LABELS)}</script>\n` +
     `<script>${CLIENT_SCRIPT}</script>\n</body></html>\n`
   );
 }

@@ -2,32 +2,8 @@
 // the collector file exporter's JSON lines) and the package's diagnostics snapshot
 // (`lifecycle.snapshot()` written as JSON), one file or many, read into one set of data.
 import { readOption } from '../host-input.js';
+import type { SnapshotCloseLike, SnapshotLike } from '../snapshot-format.js';
 import { jsonDocuments, spansFromOtlpJson, type ReadableSpanLike, type TreeSpan } from './otlp-json.js';
-
-/** One close of a diagnostics snapshot's `recent_closes`, as far as the views read it. */
-export interface SnapshotCloseLike {
-  /** ISO time of the close. */
-  readonly at?: string;
-  readonly run_id: string;
-  readonly session_id?: string;
-  readonly scope_key: string;
-  readonly classification: string;
-  readonly summary_key: string;
-  readonly outcome?: string;
-  readonly provenance?: string;
-  readonly action_id?: string;
-  readonly kind?: string;
-  readonly run_duration_ms?: number;
-  readonly stop_duration_ms?: number;
-}
-
-/** A diagnostics snapshot (`lifecycle.snapshot()`), as far as the views read it. */
-export interface SnapshotLike {
-  readonly schema_version: number;
-  readonly taken_at?: string;
-  readonly recent_closes: ReadonlyArray<SnapshotCloseLike>;
-  readonly closes_by_classification?: Readonly<Record<string, number>>;
-}
 
 /** What a lifecycle view is made of: spans, and optionally diagnostics snapshots. */
 export interface LifecycleData {

@@ -1,21 +1,10 @@
-// A terminal view of lifecycle traces: each action with its closed-run children and the run each
-// one links to, the closes no action explains, and a table of closes by classification. Works on
-// SDK ReadableSpans and on OTLP/JSON spans, so tests, debug commands and the CLI show the same thing.
-import {
-  ATTR_ACTION_ID,
-  ATTR_CLOSE_CLASSIFICATION,
-  ATTR_CLOSE_PROVENANCE,
-  ATTR_CLOSE_SUMMARY_KEY,
-  ATTR_RUN_ERROR_FINGERPRINT,
-  ATTR_RUN_ID,
-  ATTR_RUNS_INTERRUPTED,
-  ATTR_RUNS_OMITTED,
-  ATTR_SCOPE_KEY,
-  ATTR_SCOPE_KEYS,
-  SPAN_NAME_ACTION_PREFIX,
-  SPAN_NAME_CLOSED_RUN,
-} from '../semconv.js';
-import { toTreeSpan, type ReadableSpanLike, type TreeSpan } from './otlp-json.js';
+// A terminal view of lifecycle data: each action with its closed runs and the run span each one
+// links to, the closes no action explains, and a table of closes by classification. It renders the
+// view model (model.ts) the HTML view renders, so both show the same runs and the same numbers.
+// Works on SDK ReadableSpans and on OTLP/JSON spans, with or without diagnostics snapshots.
+import { labelOf, UNKNOWN_SCOPE_CLOSE, type Tone } from './labels.js';
+import { viewModelOf, type LifecycleViewInput, type ViewAction, type ViewModel } from './model.js';
+import { ROW, VIA, type RunRow } from './row.js';
 
 export interface RenderOptions {
   /** ANSI colours (default `false`; the CLI and demo turn them on for a TTY without `NO_COLOR`). */
@@ -24,17 +13,22 @@ export interface RenderOptions {
   width?: number | undefined;
 }
 
-const ANSI: Record<string, string> = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' };
-
-function classificationColor(classification: string): string {
-  if (classification === 'unknown_scope_close') return 'red';
-  if (classification === 'error') return 'yellow';
-  if (classification === 'success') return 'green';
-  return 'cyan';
-}
+type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan';
+const ANSI: Record<Style, string> = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' };
+const TONE_STYLE: Record<Tone, Style | undefined> = {
+  bad: 'red',
+  warn: 'yellow',
+  ok: 'green',
+  lifecycle: 'cyan',
+  other: undefined,
+};
+const styleOf = (classification: string): Style | undefined => {
+  const label = labelOf(classification);
+  return label === undefined ? undefined : TONE_STYLE[label.tone];
+};
 
 /** A line made of segments, cut to the width before colours are applied. */
-function line(segments: Array<[string, string?]>, options: Required<RenderOptions>): string {
+function line(segments: Array<[string, Style?]>, options: Required<RenderOptions>): string {
   let out = '';
   let used = 0;
   for (const [text, style] of segments) {
@@ -51,144 +45,113 @@ const clip = (text: string, width: number): string =>
   text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 /** A column: the text cut with an ellipsis to leave at least one space before the next column. */
 const col = (text: string, width: number): string => `${clip(text, width - 1)} `;
-const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
-const str = (value: unknown): string => (value === undefined ? '' : String(value));
-const byStart = (a: TreeSpan, b: TreeSpan): number => a.startTimeMs - b.startTimeMs || a.spanId.localeCompare(b.spanId);
-const byRunId = (a: TreeSpan, b: TreeSpan): number =>
-  str(a.attributes[ATTR_RUN_ID]).localeCompare(str(b.attributes[ATTR_RUN_ID]), 'en', { numeric: true }) ||
-  byStart(a, b);
-
-function treeSpans(spans: unknown, caller: string): TreeSpan[] {
-  if (!Array.isArray(spans)) throw new TypeError(`otel-session-lifecycle: ${caller} takes an array of spans`);
-  return spans.map((span) => toTreeSpan(span as TreeSpan | ReadableSpanLike));
-}
+const ms = (value: number): string =>
+  value < 0 ? '–' : value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`;
+const collator = new Intl.Collator('en', { numeric: true });
 
 function settings(options: RenderOptions | undefined): Required<RenderOptions> {
   const width = options?.width;
   return { color: options?.color === true, width: typeof width === 'number' && width >= 40 ? Math.floor(width) : 100 };
 }
 
-/** `true` for a run span carrying a close (the package's `run` span, or a host span it annotated). */
-function isRunSpan(span: TreeSpan): boolean {
-  return span.name !== SPAN_NAME_CLOSED_RUN && typeof span.attributes[ATTR_CLOSE_CLASSIFICATION] === 'string';
+/** The run span of a row: the one its closed-run child links to, or the run span alone; or why none. */
+function target(model: ViewModel, row: RunRow): string {
+  const trace = model.strings[row[ROW.runTrace]] ?? '';
+  const ids = `${trace.slice(0, 8)}/${row[ROW.runSpan].slice(0, 8)}`;
+  if (row[ROW.runTrace] >= 0) return `→ ${ids}`;
+  return row[ROW.via] === VIA.snapshot ? 'snapshot close' : 'no link';
 }
 
-/**
- * The tree of each lifecycle action (oldest first): the action, its `run closed` children, and
- * for each child the run span it links to; then the closes no action explains.
- */
-export function renderLifecycleTree(
-  spans: ReadonlyArray<TreeSpan | ReadableSpanLike>,
-  options?: RenderOptions,
-): string {
-  const all = treeSpans(spans, 'renderLifecycleTree');
-  const o = settings(options);
-  const bySpanId = new Map(all.map((s) => [s.spanId, s]));
-  const actions = all
-    .filter((s) => s.name.startsWith(SPAN_NAME_ACTION_PREFIX) && s.attributes[ATTR_ACTION_ID] !== undefined)
-    .sort(byStart);
-  const lines: string[] = [];
-  for (const action of actions) {
-    const a = action.attributes;
-    const keys = Array.isArray(a[ATTR_SCOPE_KEYS]) ? (a[ATTR_SCOPE_KEYS] as unknown[]).map(String) : [];
-    lines.push(
-      line([[action.name, 'bold'], [`  ${str(a[ATTR_ACTION_ID])}`, 'dim'], [`  ${ms(action.durationMs)}`]], o),
-    );
-    const omitted = Number(a[ATTR_RUNS_OMITTED] ?? 0);
-    const scopes =
-      keys.length === 0
-        ? 'no scopes'
-        : `scopes ${keys.slice(0, 3).join(' ')}${keys.length > 3 ? ` (+${keys.length - 3})` : ''}`;
+function actionLines(model: ViewModel, action: ViewAction, o: Required<RenderOptions>): string[] {
+  const lines = [line([[action.name, 'bold'], [`  ${action.id}`, 'dim'], [`  ${ms(action.durationMs)}`]], o)];
+  const rows = action.groups
+    .flatMap((g) => g.rows.map((row) => ({ row, classification: g.classification })))
+    .sort((x, y) => collator.compare(x.row[ROW.runId], y.row[ROW.runId]));
+  const keys = action.scopeKeys;
+  const scopes =
+    keys.length === 0
+      ? 'no scopes'
+      : `scopes ${keys.slice(0, 3).join(' ')}${keys.length > 3 ? ` (+${keys.length - 3})` : ''}`;
+  const facts =
+    action.ref === ''
+      ? `  action span not in these spans; known from ${rows.length} closed ${rows.length === 1 ? 'run' : 'runs'}`
+      : `  ${action.interrupted} runs interrupted${action.omitted > 0 ? `, ${action.omitted} past the cap` : ''}` +
+        `  ${scopes}`;
+  lines.push(line([[facts, 'dim']], o));
+  rows.forEach(({ row, classification }, i) => {
     lines.push(
       line(
         [
-          [
-            `  ${str(a[ATTR_RUNS_INTERRUPTED]) || '0'} runs interrupted` +
-              `${omitted > 0 ? `, ${omitted} past the cap` : ''}  ${scopes}`,
-            'dim',
-          ],
+          [`  ${i === rows.length - 1 ? '└─' : '├─'} `],
+          [`${clip(row[ROW.runId], 12)} `],
+          [col(classification, 23), styleOf(classification)],
+          [col(model.strings[row[ROW.provenance]] ?? '', 15), 'dim'],
+          [col(row[ROW.via] === VIA.runOnly ? 'no child' : ms(row[ROW.stopMs]), 10)],
+          [target(model, row), 'dim'],
+          [row[ROW.runMs] < 0 ? '' : `  run ${ms(row[ROW.runMs])}`],
         ],
         o,
       ),
     );
-    const children = all
-      .filter((s) => s.name === SPAN_NAME_CLOSED_RUN && s.parentSpanId === action.spanId)
-      .sort(byRunId);
-    children.forEach((child, i) => {
-      const c = child.attributes;
-      const classification = str(c[ATTR_CLOSE_CLASSIFICATION]);
-      const link = child.links[0];
-      const run = link === undefined ? undefined : bySpanId.get(link.spanId);
-      const target = link === undefined ? 'no link' : `→ ${link.traceId.slice(0, 8)}/${link.spanId.slice(0, 8)}`;
-      lines.push(
-        line(
-          [
-            [`  ${i === children.length - 1 ? '└─' : '├─'} `],
-            [`${clip(str(c[ATTR_RUN_ID]), 12)} `],
-            [col(classification, 23), classificationColor(classification)],
-            [col(str(c[ATTR_CLOSE_PROVENANCE]), 15), 'dim'],
-            [col(ms(child.durationMs), 10)],
-            [target, 'dim'],
-            [run === undefined ? '' : `  run ${ms(run.durationMs)}`],
-          ],
-          o,
-        ),
-      );
-    });
-    lines.push('');
+  });
+  lines.push('');
+  return lines;
+}
+
+function unexplainedLines(model: ViewModel, o: Required<RenderOptions>): string[] {
+  const rows = [...model.actions.flatMap((a) => a.groups), ...model.outside]
+    .filter((g) => g.classification === UNKNOWN_SCOPE_CLOSE)
+    .flatMap((g) => g.rows)
+    .sort((x, y) => collator.compare(x[ROW.runId], y[ROW.runId]));
+  if (rows.length === 0) return [];
+  const lines = [line([[`closes no action explains (unknown_scope_close): ${rows.length}`, 'red']], o)];
+  for (const row of rows) {
+    const trace = model.strings[row[ROW.runTrace]] ?? '';
+    lines.push(
+      line(
+        [
+          ['  ✗ ', 'red'],
+          [`${clip(row[ROW.runId], 12)} `],
+          [col(model.strings[row[ROW.scope]] ?? '', 22)],
+          [col(model.strings[row[ROW.fingerprint]] || '-', 16), 'dim'],
+          [col(ms(row[ROW.runMs]), 10)],
+          [row[ROW.runTrace] < 0 ? '' : `${trace.slice(0, 8)}/${row[ROW.runSpan].slice(0, 8)}`, 'dim'],
+        ],
+        o,
+      ),
+    );
   }
-  const unexplained = all
-    .filter((s) => isRunSpan(s) && s.attributes[ATTR_CLOSE_CLASSIFICATION] === 'unknown_scope_close')
-    .sort(byRunId);
-  if (unexplained.length > 0) {
-    lines.push(line([[`closes no action explains (unknown_scope_close): ${unexplained.length}`, 'red']], o));
-    for (const run of unexplained) {
-      const r = run.attributes;
-      lines.push(
-        line(
-          [
-            ['  ✗ ', 'red'],
-            [`${clip(str(r[ATTR_RUN_ID]), 12)} `],
-            [col(str(r[ATTR_SCOPE_KEY]), 22)],
-            [col(str(r[ATTR_RUN_ERROR_FINGERPRINT]) || '-', 16), 'dim'],
-            [col(ms(run.durationMs), 10)],
-            [`${run.traceId.slice(0, 8)}/${run.spanId.slice(0, 8)}`, 'dim'],
-          ],
-          o,
-        ),
-      );
-    }
-    lines.push('');
-  }
-  if (actions.length === 0 && unexplained.length === 0)
-    lines.push('no lifecycle actions and no unexplained closes in these spans', '');
+  lines.push('');
+  return lines;
+}
+
+/**
+ * The tree of each lifecycle action (oldest first): the action, its closed runs in run id order,
+ * and for each the run span it links to; then the closes no action explains.
+ */
+export function renderLifecycleTree(input: LifecycleViewInput, options?: RenderOptions): string {
+  const model = viewModelOf(input, 'renderLifecycleTree');
+  const o = settings(options);
+  const lines = model.actions.flatMap((action) => actionLines(model, action, o));
+  lines.push(...unexplainedLines(model, o));
+  if (lines.length === 0) lines.push('no lifecycle actions and no unexplained closes in these spans', '');
   return lines.join('\n');
 }
 
 /** A table of run closes by classification and summary key, most frequent first. */
-export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLike>, options?: RenderOptions): string {
+export function renderCloseTable(input: LifecycleViewInput, options?: RenderOptions): string {
+  const model = viewModelOf(input, 'renderCloseTable');
   const o = settings(options);
-  const counts = new Map<string, { classification: string; summaryKey: string; runs: number }>();
-  for (const span of treeSpans(spans, 'renderCloseTable')) {
-    if (!isRunSpan(span)) continue;
-    const classification = str(span.attributes[ATTR_CLOSE_CLASSIFICATION]);
-    const summaryKey = str(span.attributes[ATTR_CLOSE_SUMMARY_KEY]);
-    const key = `${classification}\u0000${summaryKey}`;
-    const row = counts.get(key) ?? { classification, summaryKey, runs: 0 };
-    row.runs++;
-    counts.set(key, row);
-  }
-  const rows = [...counts.values()].sort((a, b) => b.runs - a.runs || a.classification.localeCompare(b.classification));
   // The summary key column gives way to the width, so the count always shows.
   const keyWidth = Math.min(52, o.width - 30);
   const lines = [
     line([[clip('classification', 24)], [clip('summary key', keyWidth)], ['runs'.padStart(6)]], { ...o, color: false }),
   ];
-  for (const row of rows) {
+  for (const row of model.table) {
     lines.push(
       line(
         [
-          [col(row.classification, 24), classificationColor(row.classification)],
+          [col(row.classification, 24), styleOf(row.classification)],
           [col(row.summaryKey, keyWidth)],
           [String(row.runs).padStart(6)],
         ],
@@ -196,6 +159,6 @@ export function renderCloseTable(spans: ReadonlyArray<TreeSpan | ReadableSpanLik
       ),
     );
   }
-  if (rows.length === 0) lines.push('(no run closes)');
+  if (model.table.length === 0) lines.push('(no run closes)');
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderLifecycleTree, spansFromOtlpJson } from '../../src/index.js';
+import { renderLifecycleTree, spansFromOtlpJson } from '../../src/view/index.js';
 import { eventually, httpJson, ROOT, type Service } from '../utils/processes.js';
 import {
   COLLECTOR_CONFIG,

@@ -91,7 +91,7 @@ describe('withLifecycleAction', () => {
       const wrap = withLifecycleAction(h.lifecycle, 'instance_reload') as (v: unknown) => unknown;
       expect(wrap(value)).toBe(value);
       expect(diag.lines.join('\n')).toMatch(
-        /withLifecycleAction\(instance_reload\) was given an object, not an Effect/,
+        /withLifecycleAction\('instance_reload'\) was given an object, not an Effect/,
       );
       expect(h.actionSpans()).toHaveLength(0);
     } finally {

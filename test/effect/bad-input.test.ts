@@ -34,8 +34,8 @@ describe('the Effect adapter never turns a host success into a failure', () => {
         ),
       );
       expect(value).toBe(7);
-      expect(diag.lines.join('\n')).toMatch(/begin failed \(RangeError\); the Effect runs untraced/);
-      expect(diag.lines.join('\n')).toMatch(/trackRun threw \(RangeError\); the run is not tracked/);
+      expect(diag.lines.join('\n')).toMatch(/lifecycle\.begin \(the Effect runs untraced\) failed \(RangeError\)/);
+      expect(diag.lines.join('\n')).toMatch(/lifecycle\.trackRun \(the run is not tracked\) failed \(RangeError\)/);
     } finally {
       diag.restore();
     }
@@ -53,6 +53,37 @@ describe('the Effect adapter never turns a host success into a failure', () => {
       );
       expect(ran).toBe('r');
       expect(diag.lines.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      diag.restore();
+    }
+  });
+
+  it('writes only bounded names into diag lines: error names, kinds and values are fingerprinted or typed', async () => {
+    const secret = 'canary.person@example.com /home/canary-user';
+    const leaky: EffectLifecycle = {
+      begin: () => {
+        throw Object.assign(new Error(secret), { name: secret, code: secret });
+      },
+      trackRun: () => {
+        throw Object.assign(new RangeError(secret), { name: secret });
+      },
+      closeScope: () => 0,
+    };
+    const diag = captureDiag();
+    try {
+      const value = await Effect.runPromise(
+        trackedRun(leaky, { runId: secret, scope: secret })(Effect.succeed(7)).pipe(
+          withLifecycleAction(leaky, 'instance_reload'),
+        ),
+      );
+      expect(value).toBe(7);
+      const wrap = withLifecycleAction(leaky, secret as never) as (v: unknown) => unknown;
+      expect(wrap(secret)).toBe(secret);
+      const text = diag.lines.join('\n');
+      expect(text).toMatch(/lifecycle\.begin \(the Effect runs untraced\) failed \(Error\)/);
+      expect(text).toMatch(/lifecycle\.trackRun \(the run is not tracked\) failed \(RangeError\)/);
+      expect(text).toMatch(/withLifecycleAction\(a string of length \d+\) was given a string, not an Effect/);
+      expect(text).not.toContain('canary');
     } finally {
       diag.restore();
     }

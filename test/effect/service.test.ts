@@ -139,4 +139,37 @@ describe('instrumentEffectService', () => {
     const keys = h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys'];
     expect(keys).toEqual(['/srv/a', '/srv/b'].map((d) => h.lifecycle.scopeKey(d)));
   });
+
+  it('falls back to the default scopes (first argument) when scopeOf answers undefined or throws', async () => {
+    const h = setup();
+    const service = {
+      reload: (_ctx: { readonly directory: string }) => Effect.void,
+      dispose: (_directory: string) => Effect.void,
+      disposeAll: () => Effect.void,
+    };
+    const diag = captureDiag();
+    try {
+      const wrapped = instrumentEffectService(
+        h.lifecycle,
+        service,
+        { reload: 'instance_reload', dispose: 'instance_dispose', disposeAll: 'instance_dispose_all' },
+        {
+          scopeOf: (method) => {
+            if (method === 'dispose') throw new RangeError('no scope for you');
+            return method === 'disposeAll' ? ['/srv/x', '/srv/y'] : undefined;
+          },
+        },
+      );
+      await Effect.runPromise(wrapped.reload({ directory: '/srv/a' }));
+      await Effect.runPromise(wrapped.dispose('/srv/b'));
+      await Effect.runPromise(wrapped.disposeAll());
+      const keys = h.actionSpans().map((s) => s.attributes['session_host.lifecycle.scope_keys']);
+      expect(keys).toEqual(
+        [['/srv/a'], ['/srv/b'], ['/srv/x', '/srv/y']].map((d) => d.map((dir) => h.lifecycle.scopeKey(dir))),
+      );
+      expect(diag.lines.join('\n')).toMatch(/scopeOf for dispose failed \(RangeError\)/);
+    } finally {
+      diag.restore();
+    }
+  });
 });

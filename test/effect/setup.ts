@@ -5,7 +5,7 @@ import { setup, type Harness } from '../utils/harness.js';
 export { setup };
 export type EffectHarness = Harness;
 
-/** The effect version this project runs on: '4.0.0', or 'newest'. */
+/** The effect version this project runs on: '4.0.0', '4.0.0-beta.48', or 'newest'. */
 export const EFFECT_UNDER_TEST = process.env.EFFECT_UNDER_TEST ?? 'newest';
 
 /** Lets every fiber that can make progress do so (forked fibers start on a later tick). */

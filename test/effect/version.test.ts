@@ -4,14 +4,16 @@ import { Effect, Fiber } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { EFFECT_UNDER_TEST, settle } from './setup.js';
 
-// Every file under test/effect runs twice: on the newest effect 4.x (project `main`) and on
-// effect 4.0.0 (project `effect-4.0.0`, where `effect` resolves to the `effect-4-0-0` alias).
+// Every file under test/effect runs three times: on the newest effect 4.x (project `main`), on
+// effect 4.0.0 (project `effect-4.0.0`, where `effect` resolves to the `effect-4-0-0` alias) and on
+// a 4.0.0 beta (project `effect-4.0.0-beta.48`, the `effect-4-0-0-beta-48` alias).
 const newest = createRequire(import.meta.url)('effect/package.json').version as string;
+const PINNED = ['4.0.0', '4.0.0-beta.48'];
 
 describe('the effect runtime under test', () => {
   it('is the version the project names', async () => {
     const { default: pkg } = await import('effect/package.json', { with: { type: 'json' } });
-    expect(pkg.version).toBe(EFFECT_UNDER_TEST === '4.0.0' ? '4.0.0' : newest);
+    expect(pkg.version).toBe(PINNED.includes(EFFECT_UNDER_TEST) ? EFFECT_UNDER_TEST : newest);
     expect(pkg.version).toMatch(/^4\./);
   });
 
@@ -34,6 +36,6 @@ describe('the effect runtime under test', () => {
     await Effect.runPromise(settle);
     als.run('interrupter', () => victim.interruptUnsafe());
     await Effect.runPromise(Fiber.await(victim));
-    expect(seen).toBe(EFFECT_UNDER_TEST === '4.0.0' ? 'interrupter' : 'victim');
+    expect(seen).toBe(PINNED.includes(EFFECT_UNDER_TEST) ? 'interrupter' : 'victim');
   });
 });

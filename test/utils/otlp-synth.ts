@@ -14,6 +14,11 @@ export interface SynthOptions {
   reason?: string;
   origin?: string;
   fingerprint?: string;
+  /**
+   * Leave out what tail sampling can drop: `runs` the action's run spans (only the `run closed`
+   * children reach the backend), `lifecycle` the action's trace (the action span and its children).
+   */
+  omit?: 'runs' | 'lifecycle';
 }
 
 type Attr = {
@@ -66,7 +71,11 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
   ];
   if (options.reason !== undefined) actionAttributes.push(s('session_host.lifecycle.reason', options.reason));
   if (options.origin !== undefined) actionAttributes.push(s('session_host.lifecycle.origin', options.origin));
-  spans.push({
+  const keep = (span: { traceId: string; [field: string]: unknown }): void => {
+    const lifecycle = span.traceId === actionTrace;
+    if (options.omit === undefined || (options.omit === 'runs' ? lifecycle : !lifecycle)) spans.push(span);
+  };
+  keep({
     traceId: actionTrace,
     spanId: actionSpan,
     name: `lifecycle ${kind}`,
@@ -90,7 +99,7 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
     const runTrace = hex(10_000 + i, 32);
     const runSpan = hex(20_000 + i, 16);
     const attributes = closeAttributes(i, classification, `${classification}.lifecycle_close`, true);
-    spans.push({
+    keep({
       traceId: runTrace,
       spanId: runSpan,
       name: 'run',
@@ -100,7 +109,7 @@ export function synthFanout(options: SynthOptions): { resourceSpans: unknown[] }
       links: [link(actionTrace, actionSpan, 'closed_by')],
     });
     if (i >= cap) continue;
-    spans.push({
+    keep({
       traceId: actionTrace,
       spanId: hex(30_000 + i, 16),
       parentSpanId: actionSpan,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { boundedId, errorFingerprint, hashId, isLifecycleKind, scopeKeyOf } from '../src/index.js';
+import { hashId, isLifecycleKind, scopeKeyOf } from '../src/index.js';
+import { boundedId, errorFingerprint } from '../src/redact.js';
 
 const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
@@ -38,6 +39,15 @@ describe('bounds', () => {
       '_OTHER',
     );
     expect(errorFingerprint('a string with /home/x')).toBe('_OTHER');
+    // A host's own error class keeps its name, whether set on the error or only the class's.
+    expect(errorFingerprint(Object.assign(new Error('m'), { name: 'ReloadRejected' }))).toBe('ReloadRejected');
+    class QuotaExceeded extends Error {}
+    expect(errorFingerprint(new QuotaExceeded('m'))).toBe('QuotaExceeded');
+    // Tokens that are not class names are not kept: all capitals (an access key's shape), lower case.
+    expect(errorFingerprint(Object.assign(Object.create(null) as object, { name: 'AKIAIOSFODNN7EXAMPLE' }))).toBe(
+      '_OTHER',
+    );
+    expect(errorFingerprint(Object.assign(Object.create(null) as object, { name: 'failure' }))).toBe('_OTHER');
     expect(errorFingerprint(undefined)).toBe('_OTHER');
     const hostile = Object.defineProperty({}, 'name', {
       get: () => {

@@ -165,7 +165,7 @@ describe('instrumentStore', () => {
     expect(() => h.lifecycle.instrumentStore(frozen, { reload: 'instance_reload' })).toThrow(/does not allow it/);
   });
 
-  it('survives a throwing scopeOf: the action still runs, without scopes', async () => {
+  it('survives a throwing scopeOf: the action still runs, on the default scopes', async () => {
     const diag = captureDiag();
     try {
       const h = setup();
@@ -181,7 +181,9 @@ describe('instrumentStore', () => {
       );
       await store.reload('/tmp/x');
       expect(h.actionSpans()).toHaveLength(1);
-      expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys']).toEqual([]);
+      expect(h.actionSpans()[0]!.attributes['session_host.lifecycle.scope_keys']).toEqual([
+        h.lifecycle.scopeKey('/tmp/x'),
+      ]);
       expect(diag.lines.some((l) => l.includes('scopeOf for reload failed'))).toBe(true);
       expect(diag.lines.join('\n')).not.toContain('dave');
     } finally {

@@ -66,7 +66,7 @@ describe('nothing retained, nothing thrown into the host', () => {
       controller.abort();
       run.end();
       expect(lifecycle.stateCounts().runsInFlight).toBe(0);
-      expect(diag.lines.some((l) => l.includes('could not start a lifecycle action'))).toBe(true);
+      expect(diag.lines.some((l) => l.includes('starting a lifecycle action failed'))).toBe(true);
       expect(diag.lines.some((l) => l.includes('trackRun failed'))).toBe(true);
     } finally {
       diag.restore();

@@ -1,0 +1,148 @@
+// The end of a run: its outcome read once from the host's end options, its cause settled
+// (core/attribution.ts), one `Close` built (core/close.ts), and that close written once to every
+// output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
+import { SpanStatusCode, type Attributes, type Span, type SpanStatus } from '@opentelemetry/api';
+import { guarded } from '../guard.js';
+import { readProperty } from '../host-input.js';
+import { logger } from '../log.js';
+import { isInterruptError } from '../reasons.js';
+import { errorFingerprint } from '../redact.js';
+import { ATTR_LINK_RELATION, LINK_RELATION_CLOSED_BY } from '../semconv.js';
+import type { RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
+import { causeAtEnd, interrupt } from './attribution.js';
+import { isRunOutcome, statusOf } from './classification.js';
+import { closeAttributes, closeOf, type Close } from './close.js';
+import { openAction, type Core } from './parts.js';
+import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
+import { unlisten } from './signals.js';
+import type { ExpiryReason } from './watchdog.js';
+
+const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_BY });
+
+/**
+ * Ends `run` once. A host listener that ends the run inside `abort()` runs before the package's:
+ * that interrupt is recorded now, still in the aborting context. `expired` when the watchdog ends
+ * a run the host did not.
+ */
+export function finish(core: Core, run: RunRecord, options: RunEndOptions | undefined, expired?: ExpiryReason): void {
+  if (run.ended) return;
+  const signal = run.hostSignal;
+  const end = readEndOptions(options);
+  if (expired === undefined && run.interruptedAt === undefined && run.recording) {
+    if (signal !== undefined && readProperty(signal, 'aborted') === true) interrupt(core, run, undefined);
+    else if (end !== NO_END_OPTIONS && reportsInterrupt(end, signal)) {
+      // An interrupt reported only at the end (a fiber interrupted before the finalizer that
+      // closes its scope ran): attributed now, by the same rules.
+      interrupt(core, run, undefined);
+    } else if (run.listening && openAction(core) !== undefined) {
+      // Ended inside an abort listener of a signal this run's signal follows (`AbortSignal.any`):
+      // the run's own signal aborts right after, in the same context. Finish once that has had
+      // its turn, so the close still has its cause.
+      if (run.endDeferred) return;
+      run.endDeferred = true;
+      queueMicrotask(() => complete(core, run, end, expired));
+      return;
+    }
+  }
+  complete(core, run, end, expired);
+}
+
+function complete(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): void {
+  if (run.ended) return;
+  run.ended = true;
+  if (run.listening) unlisten(run, run.hostSignal!);
+  core.registry.removeRun(run);
+  core.watchdog.ended(run);
+  if (!run.recording) return;
+  guarded('recording the end of a run', () => writeClose(core, run, settle(core, run, end, expired)), undefined);
+}
+
+/** The host's end options, read once (a getter that throws reads as absent). */
+interface EndOptions {
+  readonly outcome: unknown;
+  readonly error: unknown;
+  readonly closedBy: unknown;
+}
+const NO_END_OPTIONS: EndOptions = Object.freeze({ outcome: undefined, error: undefined, closedBy: undefined });
+
+function readEndOptions(options: unknown): EndOptions {
+  if (typeof options !== 'object' || options === null) return NO_END_OPTIONS;
+  try {
+    const { outcome, error, closedBy } = options as RunEndOptions;
+    return { outcome, error, closedBy };
+  } catch {
+    // One getter threw: read the others alone.
+    return {
+      outcome: readProperty(options, 'outcome'),
+      error: readProperty(options, 'error'),
+      closedBy: readProperty(options, 'closedBy'),
+    };
+  }
+}
+
+/** The end says the run was interrupted: its outcome, or an interrupt-shaped error. */
+function reportsInterrupt(end: EndOptions, signal: AbortSignal | undefined): boolean {
+  return end.outcome === 'interrupted' || isInterruptError(end.error, signal);
+}
+
+function outcomeOf(run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): RecordedOutcome {
+  if (end.error !== undefined) run.errorFingerprint = errorFingerprint(end.error);
+  if (expired !== undefined) return 'abandoned';
+  if (end.outcome === undefined) {
+    if (run.errorFingerprint === undefined) return 'completed';
+    return isInterruptError(end.error, run.hostSignal) ? 'interrupted' : 'error';
+  }
+  if (isRunOutcome(end.outcome)) return end.outcome;
+  logger.warn('run.end: outcome must be completed, error, user_cancel or interrupted; recorded as error');
+  return 'error';
+}
+
+/** The run's close: its outcome, its cause settled, one clock reading for every time in it. */
+function settle(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): Close {
+  const outcome = outcomeOf(run, end, expired);
+  const cause = causeAtEnd(core, run, outcome, end.closedBy);
+  run.cause = cause;
+  const close = closeOf(run, cause, outcome, expired !== undefined, performance.now());
+  run.classification = close.classification;
+  return close;
+}
+
+/** Writes `close` to every output: run span, closed-run span, hook, metrics, snapshot. */
+function writeClose(core: Core, run: RunRecord, close: Close): void {
+  const attributes = closeAttributes(close);
+  const status = statusOf(close.classification);
+  const action = actionOf(run.cause);
+  const { span } = run;
+  if (span.isRecording()) {
+    writeTo(span, attributes, status);
+    if (action !== undefined && typeof span.addLink === 'function') {
+      span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
+    }
+    const hook = core.settings.runCloseHook;
+    if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
+  }
+  if (run.ownsSpan) span.end();
+  const closedRunSpan = run.closedRunSpan;
+  if (closedRunSpan !== undefined) {
+    run.closedRunSpan = undefined;
+    writeTo(closedRunSpan, attributes, status);
+    closedRunSpan.end(run.closedRunSpanDated ? close.atMs : undefined);
+  }
+  core.metrics().runClosed(close.classification, close.kind);
+  core.snapshot.add(close);
+}
+
+/** The hook's read-only view of a close: the `RunCloseInfo` fields only. */
+function infoOf(close: Close): RunCloseInfo {
+  const { runId, sessionId, scopeKey, classification, summaryKey, provenance, actionId, kind, late } = close;
+  return Object.freeze({ runId, sessionId, scopeKey, classification, summaryKey, provenance, actionId, kind, late });
+}
+
+function writeTo(span: Span, attributes: Attributes, status: SpanStatus): void {
+  span.setAttributes(attributes);
+  if (status.code !== SpanStatusCode.UNSET) span.setStatus(status);
+}
+
+function actionOf(cause: Cause | PendingCause | undefined): ActionState | undefined {
+  return cause?.by === 'action' ? cause.action : undefined;
+}
