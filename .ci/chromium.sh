@@ -1,11 +1,5 @@
 #!/usr/bin/env bash
-# The browser tests of the HTML view (test/view-html.test.ts) and `npm run bench:html` drive the
-# Debian package `chromium` through playwright-core (which cannot download a browser here).
+# Kept for the messages that still name it: Chromium (and the rest of what `npm test` needs) is
+# provisioned by tools/provision.sh, which `npm test` runs first.
 set -euo pipefail
-if command -v chromium >/dev/null; then
-  exit 0
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=600 update -qq
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-chromium --version
+exec bash "$(dirname "$0")/../tools/provision.sh" "$@"

@@ -14,7 +14,7 @@ function tool(name: string): string {
   try {
     return execFileSync('which', [name], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} is not installed: .ci/run installs it (apt-get install prometheus)`);
+    throw new Error(`${name} is not installed: run 'sudo bash tools/provision.sh' (npm test runs it first)`);
   }
 }
 

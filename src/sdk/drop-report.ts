@@ -1,14 +1,15 @@
 // Lost spans are counted and reported, never silent. The SDK's own self-observability metrics
 // count them: the batch processor's queue_full drops, and the exporter's failed exports. This
 // private reader sums both and reports every increase on the diag logger.
-import { diag } from '@opentelemetry/api';
-import { PACKAGE_NAME } from '../version.js';
+import { logger } from '../log.js';
+import { guardedAsync } from './guarded-async.js';
 import type { DropTotals } from './types.js';
 
 type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
 
 export interface DropReporter {
   readonly reader: InstanceType<MetricsSdk['MetricReader']>;
+  /** The totals so far; once the metrics side has stopped, the last totals read. Never rejects. */
   totals(): Promise<DropTotals>;
   /** Logs a warning for what was lost since the last report. */
   report(): Promise<void>;
@@ -31,12 +32,16 @@ export function createDropReporter(
       super({ aggregationTemporalitySelector: () => sdk.AggregationTemporality.CUMULATIVE });
     }
     protected override async onForceFlush(): Promise<void> {}
-    protected override async onShutdown(): Promise<void> {}
+    protected override async onShutdown(): Promise<void> {
+      stopped = true;
+    }
   }
+  let stopped = false;
   const reader = new DropReader();
   const reported: DropTotals = { queueFull: 0, exportFailed: 0 };
 
-  const totals = async (): Promise<DropTotals> => {
+  let last: DropTotals = { queueFull: 0, exportFailed: 0 };
+  const read = async (): Promise<DropTotals> => {
     const result: DropTotals = { queueFull: 0, exportFailed: abandoned() };
     const { resourceMetrics } = await reader.collect();
     for (const scope of resourceMetrics.scopeMetrics) {
@@ -49,29 +54,30 @@ export function createDropReporter(
         }
       }
     }
+    last = result;
     return result;
+  };
+  // After shutdown the reader answers no more: the last totals stand.
+  const totals = async (): Promise<DropTotals> => {
+    if (stopped) return last;
+    return guardedAsync('reading the span drop counts', read, last);
   };
 
   return {
     reader,
     totals,
     async report() {
-      let now: DropTotals;
-      try {
-        now = await totals();
-      } catch {
-        return;
-      }
+      const now = await totals();
       if (now.queueFull > reported.queueFull) {
-        diag.warn(
-          `${PACKAGE_NAME}: ${now.queueFull - reported.queueFull} spans dropped ` +
+        logger.warn(
+          `${now.queueFull - reported.queueFull} spans dropped ` +
             `because the span queue (${queueSize}) was full ` +
             `(${now.queueFull} in all); lifecycle evidence may be missing: raise OTEL_BSP_MAX_QUEUE_SIZE`,
         );
       }
       if (now.exportFailed > reported.exportFailed) {
-        diag.warn(
-          `${PACKAGE_NAME}: ${now.exportFailed - reported.exportFailed} spans could not be exported ` +
+        logger.warn(
+          `${now.exportFailed - reported.exportFailed} spans could not be exported ` +
             `(${now.exportFailed} in all); ` +
             'check OTEL_EXPORTER_OTLP_ENDPOINT and the collector',
         );

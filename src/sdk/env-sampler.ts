@@ -2,7 +2,7 @@
 // sampler classes (the same four in SDK 2 and SDK 3). Internal: the SDK's provider reads these
 // variables only when it is given no sampler, and the set-up entry point gives it a
 // LifecycleSampler wrapping this one.
-import { diag } from '@opentelemetry/api';
+import { logger } from '../log.js';
 import type { SamplerLike } from './sampler.js';
 
 /** The sampler classes of `@opentelemetry/sdk-trace-base` 2.x and `@opentelemetry/sdk-trace` 3.x. */
@@ -20,7 +20,7 @@ export function samplerFromEnv(sdk: SamplerClasses, env: Readonly<Record<string,
     const arg = env.OTEL_TRACES_SAMPLER_ARG;
     const value = arg === undefined || arg.trim() === '' ? 1 : Number(arg);
     if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
-    diag.error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1]; using 1`);
+    logger.error(`OTEL_TRACES_SAMPLER_ARG must be a number in [0, 1]; using 1`);
     return 1;
   };
   switch (name) {
@@ -37,7 +37,7 @@ export function samplerFromEnv(sdk: SamplerClasses, env: Readonly<Record<string,
     case 'parentbased_traceidratio':
       return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio()) });
     default:
-      diag.error(`OTEL_TRACES_SAMPLER=${name.slice(0, 40)} is not supported here; using parentbased_always_on`);
+      logger.error(`OTEL_TRACES_SAMPLER=${name.slice(0, 40)} is not supported here; using parentbased_always_on`);
       return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
   }
 }

@@ -1,7 +1,8 @@
 // Reading the standard OTEL_* environment variables the set-up entry point honours, on both SDK
 // lines: numbers, flags, the diag level, the OTLP protocol, and the batch processor's settings
 // (OTEL_BSP_*, which SDK 3's processor no longer reads itself).
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { DiagLogLevel } from '@opentelemetry/api';
+import { logger } from '../log.js';
 import { PACKAGE_NAME } from '../version.js';
 
 /** The environment the set-up reads (`process.env`, or a test's). */
@@ -16,7 +17,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_MAX_QUEUE_SIZE = 16_384;
 const DEFAULT_MAX_EXPORT_BATCH_SIZE = 512;
 const DEFAULT_SCHEDULE_DELAY_MS = 5_000;
-export const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
+const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
 const DEFAULT_EXPORTER_CONCURRENCY = 30;
 
 export function envFlag(value: string | undefined): boolean {
@@ -54,9 +55,20 @@ export function protocolOf(signal: 'TRACES' | 'METRICS', env: Env): 'http/protob
     'http/protobuf'
   ).trim();
   if (protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
-  diag.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
+  logger.warn(`OTLP protocol ${protocol.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; using http/protobuf`);
   return 'http/protobuf';
 }
+
+/** The exporter timeout: `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`, else 10 s. */
+export function exportTimeoutOf(env: Env): number {
+  return (
+    envNumber(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ??
+    envNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT) ??
+    DEFAULT_EXPORT_TIMEOUT_MS
+  );
+}
+
+export type BatchSettings = ReturnType<typeof batchSettings>;
 
 /** The batch processor's settings from `OTEL_BSP_*`, read here on both lines (SDK 3 reads none). */
 export function batchSettings(env: Env, exportTimeout: number) {

@@ -1,15 +1,7 @@
 // Loading the SDK packages of the host's line, behind one interface: the trace SDK (SDK 2's
-// sdk-trace-base or SDK 3's sdk-trace), and the metric readers OTEL_METRICS_EXPORTER names. A
-// missing package fails with the exact install command for that line.
-import {
-  diag,
-  type ContextManager,
-  type MeterProvider,
-  type TextMapPropagator,
-  type TracerProvider,
-} from '@opentelemetry/api';
-import { PACKAGE_NAME } from '../version.js';
-import { envNumber, protocolOf, type Env } from './env.js';
+// sdk-trace-base or SDK 3's sdk-trace), and the packages every set-up needs. A missing package
+// fails with the exact install command for that line.
+import type { ContextManager, MeterProvider, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import type { SamplerClasses } from './env-sampler.js';
 import { LINES, missingPackageError, type HostLine, type SdkRole } from './lines.js';
 import type { SamplerLike } from './sampler.js';
@@ -35,8 +27,8 @@ export async function load<T>(host: HostLine, role: SdkRole): Promise<T> {
 // The SDK's shapes this module uses, the same in SDK 2 and SDK 3 (the metrics and resources
 // types are taken from the SDK 2 devDependencies; the parts used here did not change in SDK 3).
 export type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
-type MetricReader = InstanceType<MetricsSdk['MetricReader']>;
 export type ResourcesSdk = typeof import('@opentelemetry/resources');
+export type Resource = ReturnType<ResourcesSdk['defaultResource']>;
 
 export interface SpanProcessorLike {
   forceFlush(): Promise<void>;
@@ -54,7 +46,7 @@ export interface BatchConfig {
   selfObsMeterProvider: MeterProvider;
 }
 type ProviderClass = new (config: {
-  resource: unknown;
+  resource: Resource;
   sampler: SamplerLike;
   spanProcessors: SpanProcessorLike[];
 }) => SdkTracerProvider;
@@ -84,7 +76,7 @@ export type OtlpExporterClass = new (config: {
 }) => SpanExporterLike;
 
 /** The trace SDK of the host's line, behind one interface. */
-interface TraceSdk extends SamplerClasses {
+export interface TraceSdk extends SamplerClasses {
   Provider: ProviderClass;
   batchProcessor(exporter: SpanExporterLike, config: BatchConfig): SpanProcessorLike;
   consoleExporter(): SpanExporterLike;
@@ -119,43 +111,14 @@ export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
   };
 }
 
-/** The readers `OTEL_METRICS_EXPORTER` names (`prometheus`, `otlp`, comma-separated; default none). */
-export async function metricReaders(
-  host: HostLine,
-  sdk: MetricsSdk,
-  env: Env,
-  names: string[],
-): Promise<MetricReader[]> {
-  const readers: MetricReader[] = [];
-  for (const name of names) {
-    if (name === 'prometheus') {
-      const { PrometheusExporter } = await load<typeof import('@opentelemetry/exporter-prometheus')>(
-        host,
-        'prometheus',
-      );
-      const port = envNumber(env.OTEL_EXPORTER_PROMETHEUS_PORT);
-      readers.push(
-        new PrometheusExporter({
-          ...(env.OTEL_EXPORTER_PROMETHEUS_HOST ? { host: env.OTEL_EXPORTER_PROMETHEUS_HOST } : {}),
-          ...(port !== undefined ? { port } : {}),
-        }),
-      );
-    } else if (name === 'otlp') {
-      const role = protocolOf('METRICS', env) === 'http/json' ? 'metricExporterJson' : 'metricExporterProto';
-      const { OTLPMetricExporter } = await load<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>(
-        host,
-        role,
-      );
-      const interval = envNumber(env.OTEL_METRIC_EXPORT_INTERVAL);
-      readers.push(
-        new sdk.PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter(),
-          ...(interval !== undefined ? { exportIntervalMillis: interval } : {}),
-        }),
-      );
-    } else if (name !== 'none') {
-      diag.warn(`OTEL_METRICS_EXPORTER=${name.slice(0, 20)} is not supported by ${PACKAGE_NAME}/setup; ignored`);
-    }
-  }
-  return readers;
+/** The packages every set-up loads, at once. */
+export async function loadSdks(host: HostLine) {
+  const [trace, asyncHooks, core, resources, metrics] = await Promise.all([
+    loadTraceSdk(host),
+    load<ContextAsyncHooks>(host, 'contextAsyncHooks'),
+    load<CoreSdk>(host, 'core'),
+    load<ResourcesSdk>(host, 'resources'),
+    load<MetricsSdk>(host, 'metrics'),
+  ]);
+  return { trace, asyncHooks, core, resources, metrics };
 }

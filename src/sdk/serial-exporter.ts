@@ -15,7 +15,9 @@
 //   reported through `onAbandoned`;
 // - from `beginShutdown()` on, it passes results through and runs up to `drainConcurrency`
 //   exports at once, so a full queue is delivered in one flush.
-import { diag } from '@opentelemetry/api';
+import { logger } from '../log.js';
+import { errorFingerprint } from '../redact.js';
+import { guarded } from '../guard.js';
 
 export interface ExportResultLike {
   code: number;
@@ -119,7 +121,7 @@ export class SerialExporter implements SpanExporterLike {
       finished = true;
       this.running--;
       if (result.code !== SUCCESS)
-        diag.debug(`span export of ${entry.spans.length} spans failed: ${String(result.error?.name ?? 'error')}`);
+        logger.debug(`span export of ${entry.spans.length} spans failed (${errorFingerprint(result.error)})`);
       this.answer(entry, this.draining ? result : SUCCEEDED);
       // The next export starts on a later turn: the OTLP exporter counts a request against its
       // concurrency limit until just after this callback returns.
@@ -137,11 +139,7 @@ export class SerialExporter implements SpanExporterLike {
     entry.answered = true;
     clearTimeout(entry.timer);
     entry.timer = undefined;
-    try {
-      entry.callback(result);
-    } catch (error) {
-      diag.debug(`span processor callback threw: ${String((error as Error | undefined)?.name)}`);
-    }
+    guarded('the span processor callback', () => entry.callback(result), undefined);
   }
 
   /** The processor's answer is due. A batch still queued here is given up and reported. */

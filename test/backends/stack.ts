@@ -20,7 +20,7 @@ export function tool(name: string): string {
   try {
     return execFileSync('which', [name], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} is not installed: .ci/run installs it (apt-get install prometheus)`);
+    throw new Error(`${name} is not installed: run 'sudo bash tools/provision.sh' (npm test runs it first)`);
   }
 }
 
@@ -161,11 +161,8 @@ export interface Prometheus {
 }
 
 export async function startPrometheus(work: string, targets: string[], ruleFiles: string[]): Promise<Prometheus> {
-  const [port] = await ports(1);
-  const url = `http://127.0.0.1:${port}`;
-  const config = join(work, 'prometheus.yml');
-  writeFileSync(
-    config,
+  return startPrometheusWith(
+    work,
     `${[
       'global:',
       '  scrape_interval: 1s',
@@ -178,6 +175,14 @@ export async function startPrometheus(work: string, targets: string[], ruleFiles
       `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
     ].join('\n')}\n`,
   );
+}
+
+/** A real Prometheus on a free loopback port, with this configuration (YAML). */
+export async function startPrometheusWith(work: string, configYaml: string): Promise<Prometheus> {
+  const [port] = await ports(1);
+  const url = `http://127.0.0.1:${port}`;
+  const config = join(work, 'prometheus.yml');
+  writeFileSync(config, configYaml);
   const service = startService(
     tool('prometheus'),
     [
