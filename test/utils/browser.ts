@@ -1,5 +1,5 @@
 // Real Chromium for the HTML view's tests and benchmark: the Debian package `chromium` (installed by
-// .ci/chromium.sh), driven by playwright-core, which never downloads a browser of its own.
+// tools/provision.sh, which npm test runs), driven by playwright-core, which downloads no browser.
 // Callbacks passed to page.evaluate run in the page: the DOM types are for them (the package's own
 // build, tsconfig.build.json, still has no DOM).
 /// <reference lib="dom" />
@@ -13,7 +13,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}: .ci/chromium.sh installs it (apt-get install chromium)`,
+      `Chromium is not installed at ${CHROMIUM_PATH}: npm test runs tools/provision.sh, which installs it (apt-get install chromium)`,
     );
   }
   // As root (CI) Chromium refuses to start with its sandbox.
