@@ -76,7 +76,7 @@ out.write(
 out.write(`closes since start: ${counts.join(' ')}\n`);
 // The same spans and snapshot as one self-contained HTML page (git-ignored demo-output/).
 const htmlDir = fileURLToPath(new URL('../demo-output/', import.meta.url));
-const htmlFile = `${htmlDir}lifecycle.html`;
+const htmlFile = `${htmlDir}${channels ? 'lifecycle-channels' : 'lifecycle'}.html`;
 mkdirSync(htmlDir, { recursive: true });
 const sources = ['npm run demo: spans in memory', 'lifecycle.snapshot()'];
 writeFileSync(
