@@ -74,8 +74,8 @@ export const channelCases: Record<string, CaseFn> = {
       throw new Error('channel_idle needs a process where nothing listens on the session_host channels');
     }
     const r = await comparePair(awaitedSide(reloadPublished), awaitedSide(reloadPlain), {
-      ops: 20_000,
-      samples: 31,
+      ops: 100_000,
+      samples: 41,
       warmup: 5,
     });
     const sync = await comparePair(syncSide(bumpPublished), syncSide(bumpPlain), {
@@ -102,7 +102,12 @@ export const channelCases: Record<string, CaseFn> = {
       const runs = [0, 1].map((k) => {
         const controller = new AbortController();
         const { promise, finish } = work(controller.signal);
-        const context = { runId: RUN_IDS[(2 * i + k) & 1023]!, sessionId: 'session-1', scope, signal: controller.signal };
+        const context = {
+          runId: RUN_IDS[(2 * i + k) & 1023]!,
+          sessionId: 'session-1',
+          scope,
+          signal: controller.signal,
+        };
         const done = runChannel.tracePromise(() => promise, context).then(ignore, ignore);
         return { controller, finish, done };
       });
@@ -140,11 +145,11 @@ export const channelCases: Record<string, CaseFn> = {
       },
     });
     const before = lifecycle.snapshot().closes_by_classification;
-    const r = await comparePair(side(channelOp), side(directOp), { ops: 2_000, samples: 21, warmup: 5 });
+    const r = await comparePair(side(channelOp), side(directOp), { ops: 2_000, samples: 31, warmup: 5 });
     const after = lifecycle.snapshot().closes_by_classification;
     lifecycle.disable();
     progress('channel_subscribed');
-    const result = pairResult('channel_subscribed', r);
+    const result = pairResult('channel_subscribed', r, 2);
     // Proof that both sides did the work: every operation closed one run as success and one as a reload.
     const reloads = after.local_instance_reload - before.local_instance_reload;
     result.extra = { reload_closes: reloads, success_closes: after.success - before.success };
