@@ -19,7 +19,7 @@ afterEach(async () => {
 const attr = (span: WireSpan, key: string) => span.attributes[`session_host.${key}`];
 
 describe(`a channel-only host on ${HOST_RUNTIME}`, () => {
-  it('gives one root per action, a linked run closed child per interrupted run, and every close its cause', async () => {
+  it('gives one root per action, a linked run closed child per interrupted run, every close its cause', async () => {
     receiver = await startReceiver();
     const host = await runScript(
       [...preloadArgs('otel-session-lifecycle/register'), ...preloadArgs(hostFixture(ENTRY)), hostFixture(HOST)],

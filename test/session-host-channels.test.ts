@@ -3,6 +3,7 @@
 // as the direct adoption (same actions, kinds and counts, same classification per run, same
 // `run closed` children and links), compared by structure, never by ids or times.
 import { spawnSync } from 'node:child_process';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeValue } from '@opentelemetry/api';
@@ -160,6 +161,20 @@ describe('the channel-only example host', () => {
     expect((await httpJson('GET', `${withSnapshot.url}/debug/lifecycle`)).json).toMatchObject({ schema_version: 1 });
     const without = await started({ channels: true });
     expect((await httpJson('GET', `${without.url}/debug/lifecycle`)).status).toBe(404);
+  });
+
+  // `start.hasSubscribers`, because Bun's TracingChannel has no `hasSubscribers` of its own.
+  it("makes the store's guard, start.hasSubscribers, true exactly while an instrumentation is enabled", () => {
+    const guards = () =>
+      ['session_host:lifecycle', 'session_host:run'].map((name) => tracingChannel(name).start.hasSubscribers);
+    expect(guards()).toEqual([false, false]);
+    const h = setup();
+    harnesses.push(h);
+    expect(guards()).toEqual([true, true]);
+    h.lifecycle.disable();
+    expect(guards()).toEqual([false, false]);
+    h.lifecycle.enable();
+    expect(guards()).toEqual([true, true]);
   });
 
   it('imports nothing of the package in its store and routes (types only in the routes)', () => {
