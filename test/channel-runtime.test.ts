@@ -27,21 +27,26 @@ describe(`a channel-only host on ${HOST_RUNTIME}`, () => {
     );
     expect(host.code, host.stderr).toBe(0);
     expect(host.stdout).toContain('done\n');
+    // What the package and the host's guard rely on, on every runtime. (The TracingChannel's own
+    // `hasSubscribers` is missing on Bun, which is why hosts check `start.hasSubscribers`.)
+    const offers = JSON.parse(host.stdout.split('\n').find((l) => l.startsWith('{'))!) as Record<string, string>;
+    expect(offers).toMatchObject({ startHasSubscribers: 'boolean', bindStore: 'function', runStores: 'function' });
     const spans = receiver.spans();
     const actions = spans.filter((s) => s.name.startsWith('lifecycle '));
     expect(actions.map((s) => [s.name, s.parentSpanId, attr(s, 'lifecycle.runs_interrupted')])).toEqual([
       ['lifecycle instance_reload', '', 2],
       ['lifecycle instance_dispose_all', '', 4],
       ['lifecycle instance_reload', '', 2],
+      ['lifecycle instance_dispose', '', 1],
     ]);
     const runSpans = spans.filter((s) => s.name === 'run');
     const runOf = (runId: unknown) => runSpans.find((s) => attr(s, 'run.id') === runId)!;
-    expect(runSpans).toHaveLength(11);
+    expect(runSpans).toHaveLength(12);
     const children = spans.filter((s) => s.name === 'run closed');
-    expect(children).toHaveLength(8);
+    expect(children).toHaveLength(9);
     for (const [i, action] of actions.entries()) {
       const mine = children.filter((c) => c.parentSpanId === action.spanId);
-      expect(mine).toHaveLength([2, 4, 2][i]!);
+      expect(mine).toHaveLength([2, 4, 2, 1][i]!);
       for (const child of mine) {
         const run = runOf(attr(child, 'run.id'));
         expect(child.traceId).toBe(action.traceId);
@@ -65,6 +70,7 @@ describe(`a channel-only host on ${HOST_RUNTIME}`, () => {
       'run-completes': 'success/undefined',
       'run-cancelled': 'user_cancel/undefined',
       'run-crashed': 'unknown_scope_close/none',
+      'run-5-0': 'local_instance_dispose/context',
     });
     expect(attr(runOf('run-cancelled'), 'session.id')).toBe('session-run-cancelled');
     expect(attr(runOf('run-2-0'), 'lifecycle.kind')).toBe('instance_dispose_all');
