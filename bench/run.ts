@@ -29,9 +29,12 @@ const MAIN_CASES = [
 ];
 /** Each needs a fresh process (it starts the set-up entry's telemetry and shuts it down). */
 const SOLO_CASES = ['shutdown_full_queue'];
+/** Together in a process of their own: nothing may listen on the session_host channels before them. */
+const CHANNEL_CASES = ['channel_idle', 'channel_subscribed'];
 
 const only = process.env.BENCH_ONLY?.split(',').filter((c) => c !== '');
-for (const c of only ?? []) if (![...MAIN_CASES, ...SOLO_CASES].includes(c)) throw new Error(`unknown case ${c}`);
+const ALL_CASES = [...MAIN_CASES, ...CHANNEL_CASES, ...SOLO_CASES];
+for (const c of only ?? []) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}`);
 const want = (c: string): boolean => only === undefined || only.includes(c);
 const processes = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 5));
 const runtimes = selectedRuntimes();
@@ -64,11 +67,12 @@ function worker(runtime: string, cases: string[], label: string): Promise<CaseRe
 
 const collected: Array<{ runtime: string; result: CaseResult }> = [];
 const mainCases = MAIN_CASES.filter(want);
+const channelCases = CHANNEL_CASES.filter(want);
 const soloCases = SOLO_CASES.filter(want);
 for (let p = 0; p < processes; p++) {
   // Alternate the runtimes' order, so neither always runs on a warmer or busier machine.
   for (const runtime of p % 2 === 0 ? runtimes : [...runtimes].reverse()) {
-    const groups = [...(mainCases.length > 0 ? [mainCases] : []), ...soloCases.map((c) => [c])];
+    const groups = [mainCases, channelCases, ...soloCases.map((c) => [c])].filter((g) => g.length > 0);
     for (const cases of groups) {
       const label = `[${runtime} ${p + 1}/${processes}]`;
       process.stderr.write(`  ${label} ${cases.length > 1 ? `${cases.length} cases` : cases[0]} (${elapsed()})\n`);
@@ -79,7 +83,7 @@ for (let p = 0; p < processes; p++) {
 const timedSeconds = (Date.now() - started) / 1000;
 
 const rows: Summary[] = [];
-for (const name of [...MAIN_CASES, ...SOLO_CASES]) {
+for (const name of ALL_CASES) {
   for (const runtime of runtimes) {
     const results = collected.filter((c) => c.runtime === runtime && c.result.name === name).map((c) => c.result);
     if (results.length > 0) rows.push(summarise(name, runtime, results));

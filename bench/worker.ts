@@ -2,6 +2,7 @@
 // `BENCH_RESULT {json}` line per result for bench/run.ts to collect. Progress goes to stderr.
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { channelCases } from './cases/channels.js';
 import type { CaseFn } from './cases/common.js';
 import { exporterDown, shutdownFullQueue } from './cases/exporter.js';
 import { fanoutCases } from './cases/fanout.js';
@@ -15,6 +16,7 @@ export const CASES: Record<string, CaseFn> = {
   ...hotPathCases,
   ...fanoutCases,
   ...heapCases,
+  ...channelCases,
   exporter_down: exporterDown,
   shutdown_full_queue: shutdownFullQueue,
 };

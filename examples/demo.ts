@@ -1,7 +1,9 @@
 // `npm run demo`: the example session host, in-process on loopback, driven over HTTP through a
 // short scenario: runs in four projects, a reload, a worker crash nobody explains, a dispose-all.
 // Spans go to an in-memory exporter (no collector needed) and are printed as lifecycle trees;
-// with OTEL_EXPORTER_OTLP_ENDPOINT set they are also exported there.
+// with OTEL_EXPORTER_OTLP_ENDPOINT set they are also exported there. `npm run demo -- --channels`
+// (or SESSION_HOST_CHANNELS=1) runs the channel-only host: its store publishes on
+// node:diagnostics_channel, and the instrumentation created here hears it; the trees are the same.
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -28,7 +30,8 @@ const provider = new BasicTracerProvider({ spanProcessors: processors });
 const lifecycle = new SessionLifecycleInstrumentation();
 lifecycle.setTracerProvider(provider);
 
-const host = await startSessionHost({ lifecycle });
+const channels = process.argv.includes('--channels') || process.env.SESSION_HOST_CHANNELS === '1';
+const host = await startSessionHost(channels ? { channels } : { lifecycle });
 const call = async (path: string, body: Record<string, unknown> = {}): Promise<Record<string, string>> => {
   const response = await fetch(`${host.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
@@ -56,6 +59,7 @@ await host.close();
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const out = process.stdout;
 out.write('otel-session-lifecycle demo: an example session host on loopback, driven over HTTP\n');
+if (channels) out.write('channel-only host: its store publishes on node:diagnostics_channel, with no dependency\n');
 out.write(
   endpoint
     ? `spans recorded in memory and exported to ${endpoint}\n\n`
@@ -72,7 +76,7 @@ out.write(
 out.write(`closes since start: ${counts.join(' ')}\n`);
 // The same spans and snapshot as one self-contained HTML page (git-ignored demo-output/).
 const htmlDir = fileURLToPath(new URL('../demo-output/', import.meta.url));
-const htmlFile = `${htmlDir}lifecycle.html`;
+const htmlFile = `${htmlDir}${channels ? 'lifecycle-channels' : 'lifecycle'}.html`;
 mkdirSync(htmlDir, { recursive: true });
 const sources = ['npm run demo: spans in memory', 'lifecycle.snapshot()'];
 writeFileSync(

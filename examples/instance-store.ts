@@ -15,6 +15,30 @@ export interface Instance {
   generation: number;
 }
 
+/** What a store knows about a run when its work starts. */
+export interface RunInfo {
+  readonly runId: string;
+  readonly sessionId: string | undefined;
+  /** The instance's directory. */
+  readonly scope: string;
+  readonly signal: AbortSignal;
+}
+
+/** Simulated work: resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function work(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export class InstanceStore {
   private readonly instances = new Map<string, Instance>();
 
@@ -31,28 +55,37 @@ export class InstanceStore {
     return [...this.instances.keys()];
   }
 
-  /** Starts a simulated run that works for `ms` milliseconds unless its instance closes first. */
+  /**
+   * Starts a simulated run that works for `ms` milliseconds unless its instance closes first; its
+   * work fails with the signal's reason when the instance aborts it.
+   */
   startRun(
     directory: string,
     id: string,
     ms: number,
     onStop?: (how: 'completed' | 'aborted', reason: unknown) => void,
+    sessionId?: string,
   ): Run {
     const instance = this.get(directory);
     const controller = new AbortController();
-    const done = new Promise<'completed' | 'aborted'>((resolve) => {
-      const timer = setTimeout(() => finish('completed', undefined), ms);
-      const finish = (how: 'completed' | 'aborted', reason: unknown) => {
-        clearTimeout(timer);
-        instance.runs.delete(id);
-        onStop?.(how, reason);
-        resolve(how);
-      };
-      controller.signal.addEventListener('abort', () => finish('aborted', controller.signal.reason), { once: true });
-    });
+    const finish = (how: 'completed' | 'aborted', reason: unknown): 'completed' | 'aborted' => {
+      instance.runs.delete(id);
+      onStop?.(how, reason);
+      return how;
+    };
+    const info: RunInfo = { runId: id, sessionId, scope: directory, signal: controller.signal };
+    const done = this.runWork(info, () => work(ms, controller.signal)).then(
+      () => finish('completed', undefined),
+      (reason: unknown) => finish('aborted', reason),
+    );
     const run: Run = { id, directory, controller, done };
     instance.runs.set(id, run);
     return run;
+  }
+
+  /** Where a run's work runs: here, plainly; a store that publishes its runs wraps it. */
+  protected runWork(_run: RunInfo, work: () => Promise<void>): Promise<void> {
+    return work();
   }
 
   private async close(instance: Instance): Promise<void> {

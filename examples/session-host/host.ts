@@ -1,7 +1,9 @@
 // An example session host on node:http: instances keyed by real temporary directories, simulated
 // agent runs streaming work on timers (each with an AbortController owned by its instance), and
 // routes that start runs and reload, dispose and crash instances. It adopts otel-session-lifecycle
-// the way a real host would: instrumentStore on its store, trackRun where runs start.
+// the way a real host would: instrumentStore on its store, trackRun where runs start. Or, with
+// `channels: true`, not at all: its store publishes on node:diagnostics_channel
+// (channel-store.ts), and the process entry decides who listens.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,12 +11,26 @@ import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import type { SessionLifecycleInstrumentation } from 'otel-session-lifecycle';
 import { InstanceStore } from '../instance-store.js';
+import { ChannelInstanceStore } from './channel-store.js';
 
-export interface SessionHostOptions {
+/** Direct adoption: the host wraps its store with the instrumentation and tracks its runs. */
+interface DirectAdoption {
   lifecycle: SessionLifecycleInstrumentation<string>;
+  channels?: false;
+}
+
+/** Channel-only: the store publishes on the session_host channels; the host holds no instrumentation. */
+interface ChannelAdoption {
+  channels: true;
+  lifecycle?: undefined;
+  /** Served at GET /debug/lifecycle when given (the process entry owns the instrumentation). */
+  snapshot?: () => unknown;
+}
+
+export type SessionHostOptions = (DirectAdoption | ChannelAdoption) & {
   /** Port on 127.0.0.1 (default: an ephemeral one). */
   port?: number;
-}
+};
 
 export interface SessionHost {
   readonly url: string;
@@ -54,16 +70,20 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startSessionHost(options: SessionHostOptions): Promise<SessionHost> {
   const { lifecycle } = options;
   const root = await mkdtemp(join(tmpdir(), 'session-host-'));
-  const store: InstanceStore = lifecycle.instrumentStore(
-    new InstanceStore(),
-    {
-      reload: 'instance_reload',
-      dispose: 'instance_dispose',
-      disposeDirectory: 'instance_dispose_directory',
-      disposeAll: 'instance_dispose_all',
-    },
-    { scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : (args[0] as string)) },
-  );
+  const store: InstanceStore =
+    lifecycle === undefined
+      ? new ChannelInstanceStore()
+      : lifecycle.instrumentStore(
+          new InstanceStore(),
+          {
+            reload: 'instance_reload',
+            dispose: 'instance_dispose',
+            disposeDirectory: 'instance_dispose_directory',
+            disposeAll: 'instance_dispose_all',
+          },
+          { scopeOf: (method, args) => (method === 'disposeAll' ? store.directories() : (args[0] as string)) },
+        );
+  const snapshot = lifecycle === undefined ? options.snapshot : () => lifecycle.snapshot();
   const tracer = trace.getTracer('session-host-example');
   const directories = new Set<string>();
   const runs = new Map<string, RunState>();
@@ -88,15 +108,19 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
       const ms = typeof body.ms === 'number' && body.ms >= 0 ? Math.min(body.ms, 600_000) : 30_000;
       const runId = `run-${++nextRun}`;
       const sessionId = typeof body.sessionId === 'string' ? body.sessionId : undefined;
-      const run = store.startRun(directory, runId, ms, (how, reason) => {
+      const onStop = (how: 'completed' | 'aborted', reason: unknown): void => {
         runs.set(runId, how);
-        tracked.end(how === 'completed' ? { outcome: 'completed' } : { outcome: 'error', error: reason });
-      });
-      const tracked = lifecycle.trackRun({ runId, sessionId, scope: directory, signal: run.controller.signal });
+        tracked?.end(how === 'completed' ? { outcome: 'completed' } : { outcome: 'error', error: reason });
+      };
+      const run = store.startRun(directory, runId, ms, onStop, sessionId);
+      // Channel-only, the store traced the run on session_host:run: nothing to track here.
+      const tracked = lifecycle?.trackRun({ runId, sessionId, scope: directory, signal: run.controller.signal });
       // `"step": true`: the run does its first piece of work at once (an agent's first model call,
       // say), a child span of the run span that ends now. Its trace then reaches the collector
       // long before the run span does, as a real agent run's traces do.
-      if (body.step === true) tracer.startSpan('run step', {}, trace.setSpan(context.active(), tracked.span)).end();
+      if (body.step === true && tracked !== undefined) {
+        tracer.startSpan('run step', {}, trace.setSpan(context.active(), tracked.span)).end();
+      }
       runs.set(runId, 'running');
       if (runs.size > MAX_REMEMBERED_RUNS) runs.delete(runs.keys().next().value!);
       return { runId };
@@ -126,7 +150,10 @@ export async function startSessionHost(options: SessionHostOptions): Promise<Ses
       return { ok: true };
     },
     'GET /runs': async () => Object.fromEntries(runs),
-    'GET /debug/lifecycle': async () => lifecycle.snapshot(),
+    'GET /debug/lifecycle': async () => {
+      if (snapshot === undefined) throw new HttpError(404, 'no lifecycle snapshot here');
+      return snapshot();
+    },
     'GET /health': async () => ({ ok: true }),
   };
 
