@@ -193,9 +193,13 @@ function errorOf(context: object): { error: unknown } | undefined {
   return 'error' in context ? { error: readOption(context, 'error') } : undefined;
 }
 
-/** How a traced run ended: its error, else the outcome the host set on the context, else completed. */
+/**
+ * How a traced run ended: the outcome the host set on the context (a user's cancel said before it
+ * aborted the work, say), with the work's error if it failed; else the error; else completed.
+ */
 function runEndOf(context: object): RunEndOptions {
-  if ('error' in context) return { error: readOption(context, 'error') };
-  const outcome = readOption(context, 'outcome');
-  return { outcome: (outcome ?? 'completed') as RunEndOptions['outcome'] };
+  const outcome = readOption(context, 'outcome') as RunEndOptions['outcome'];
+  if (!('error' in context)) return { outcome: outcome ?? 'completed' };
+  const error = readOption(context, 'error');
+  return outcome === undefined ? { error } : { outcome, error };
 }

@@ -109,14 +109,21 @@ describe('a host that publishes on the session_host channels', () => {
     cancelled.context.outcome = 'user_cancel';
     cancelled.finish();
     failed.fail(new TypeError('tool failed'));
-    await Promise.allSettled([ok.done, cancelled.done, failed.done]);
+    // The user's cancel said on the context, then the abort that makes the work reject.
+    const controller = new AbortController();
+    const stopped = tracedRun('stopped', DIR_A, controller.signal);
+    stopped.context.outcome = 'user_cancel';
+    controller.abort();
+    stopped.fail(controller.signal.reason);
+    await Promise.allSettled([ok.done, cancelled.done, failed.done, stopped.done]);
     runChannel.traceSync(() => 'sync work', { runId: 'sync', scope: DIR_B });
     const classification = (id: string) => h.runSpan(id).attributes['session_host.close.classification'];
-    expect(['done', 'cancelled', 'failed', 'sync'].map(classification)).toEqual([
+    expect(['done', 'cancelled', 'failed', 'sync', 'stopped'].map(classification)).toEqual([
       'success',
       'user_cancel',
       'error',
       'success',
+      'user_cancel',
     ]);
     expect(h.lifecycle.stateCounts()).toEqual({ activeActions: 0, scopes: 0, runsInFlight: 0, scopeRegistrations: 0 });
   });
