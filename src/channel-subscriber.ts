@@ -32,6 +32,15 @@ function hasTracingChannel(): boolean {
   return typeof diagnosticsChannel.tracingChannel === 'function';
 }
 
+/** The instrumentations that want to hear the channels, in the order they were enabled. */
+const listeners: ChannelSubscriber[] = [];
+
+function settleListeners(): void {
+  const top = listeners.at(-1);
+  for (const listener of listeners) if (listener !== top) listener.listen(false);
+  top?.listen(true);
+}
+
 export class ChannelSubscriber {
   private readonly actions = new WeakMap<object, ActionHandle>();
   private readonly runs = new WeakMap<object, RunHandle>();
@@ -65,19 +74,35 @@ export class ChannelSubscriber {
     };
   }
 
+  /**
+   * Starts hearing the channels. One instrumentation in a process hears them: the one enabled
+   * last (a host's own, say, over the one the register entry made), so no action is recorded twice;
+   * the one before it hears them again if that one is disabled.
+   */
   subscribe(): void {
-    if (this.starts) return;
+    if (listeners.includes(this)) return;
     if (!hasTracingChannel()) {
       logger.warn('node:diagnostics_channel has no tracingChannel here: the session_host channels are not heard');
       return;
     }
-    guarded('subscribing to the session_host channels', () => this.attach(), undefined);
+    listeners.push(this);
+    settleListeners();
   }
 
   /** Stops hearing new actions and runs; those already begun still end (their end handlers stay until then). */
   unsubscribe(): void {
-    if (!this.starts) return;
-    guarded('unsubscribing from the session_host channels', () => this.detach(this.pending === 0), undefined);
+    const index = listeners.indexOf(this);
+    if (index < 0) return;
+    listeners.splice(index, 1);
+    this.listen(false);
+    settleListeners();
+  }
+
+  /** Hears new starts when `on`, or stops; ends of what began stay heard until they have ended. */
+  listen(on: boolean): void {
+    if (on === this.starts) return;
+    if (on) guarded('subscribing to the session_host channels', () => this.attach(), undefined);
+    else guarded('unsubscribing from the session_host channels', () => this.detach(this.pending === 0), undefined);
   }
 
   private attach(): void {
@@ -117,7 +142,7 @@ export class ChannelSubscriber {
   }
 
   private settled(): void {
-    if (--this.pending === 0 && !this.starts) {
+    if (--this.pending === 0 && !this.starts && this.ends) {
       guarded('unsubscribing from the session_host channels', () => this.detach(true), undefined);
     }
   }

@@ -1,6 +1,6 @@
 // A channel-only host (test/fixtures/channel-host.mjs: plain node:diagnostics_channel, no import of
 // the package) on the host runtime of this test run: Node 20 here, Node 22/24 or Bun in the matrix
-// (.ci/matrix.sh, OSL_RUNTIME). The process entry loads the set-up and an instrumentation; the
+// (.ci/matrix.sh, OSL_RUNTIME). The register entry is all the process loads of the package; the
 // trace shape that reaches a real OTLP receiver is the one the direct API gives.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,6 @@ import { startReceiver, type Receiver, type WireSpan } from './utils/otlp-receiv
 import { HOST_RUNTIME, hostFixture, preloadArgs, runScript } from './utils/processes.js';
 
 const HOST = fileURLToPath(new URL('./fixtures/channel-host.mjs', import.meta.url));
-const ENTRY = fileURLToPath(new URL('./fixtures/channel-entry.mjs', import.meta.url));
 
 let receiver: Receiver | undefined;
 afterEach(async () => {
@@ -21,10 +20,10 @@ const attr = (span: WireSpan, key: string) => span.attributes[`session_host.${ke
 describe(`a channel-only host on ${HOST_RUNTIME}`, () => {
   it('gives one root per action, a linked run closed child per interrupted run, every close its cause', async () => {
     receiver = await startReceiver();
-    const host = await runScript(
-      [...preloadArgs('otel-session-lifecycle/register'), ...preloadArgs(hostFixture(ENTRY)), hostFixture(HOST)],
-      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'channel-host' },
-    );
+    const host = await runScript([...preloadArgs('otel-session-lifecycle/register'), hostFixture(HOST)], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'channel-host',
+    });
     expect(host.code, host.stderr).toBe(0);
     expect(host.stdout).toContain('done\n');
     // What the package and the host's guard rely on, on every runtime. (The TracingChannel's own

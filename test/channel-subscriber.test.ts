@@ -207,4 +207,17 @@ describe('a host that publishes on the session_host channels', () => {
     h.lifecycle.enable();
     expect(lifecycleChannel.hasSubscribers).toBe(true);
   });
+
+  it('is heard by one instrumentation at a time: the one enabled last, then the one before it', () => {
+    const first = channelSetup();
+    const second = channelSetup();
+    lifecycleChannel.traceSync(() => undefined, { kind: 'instance_reload' });
+    expect([first.actionSpans().length, second.actionSpans().length]).toEqual([0, 1]);
+    second.lifecycle.disable();
+    lifecycleChannel.traceSync(() => undefined, { kind: 'instance_dispose' });
+    expect([first.actionSpans().length, second.actionSpans().length]).toEqual([1, 1]);
+    second.lifecycle.enable();
+    lifecycleChannel.traceSync(() => undefined, { kind: 'instance_reload' });
+    expect([first.actionSpans().length, second.actionSpans().length]).toEqual([1, 2]);
+  });
 });
