@@ -3,7 +3,8 @@
 #   - the unit suite on Node 24 (and Node 22);
 #   - consumers installed from the `npm pack` tarball into fresh folders, each with exactly one
 #     install line of README.md (no other package), npm's output checked for warnings;
-#   - in them, the set-up and register tests (wire, faults, export path, examples) on SDK 2 with
+#   - in them, the set-up and register tests (wire, faults, export path, examples, a channel-only
+#     host) on SDK 2 with
 #     Node 20, SDK 3 with Node 24 and Node 22, and the register (--preload) and wire tests on Bun
 #     with both lines.
 # Runtimes come from npm through tools/runtime.sh. Prints the time of each step and of the whole.
@@ -75,21 +76,23 @@ consumer sdk2-node-sdk "$node20" '^npm warn install-scripts' sdk2-node-sdk
 consumer sdk3-node-sdk "$node24" '^npm warn install-scripts' sdk3-node-sdk
 
 setup_tests=(test/wire.test.ts test/faults.test.ts test/export-path.test.ts test/examples.test.ts)
+# A channel-only host (no import of the package; --import/--preload register hears its channels).
+channel_test=test/channel-runtime.test.ts
 
 step "Node 20 x SDK 2: /setup, /register, examples"
-cell sdk2-setup "$node20" setup "${setup_tests[@]}"
+cell sdk2-setup "$node20" setup "${setup_tests[@]}" "$channel_test"
 cell sdk2-node-sdk "$node20" node-sdk test/examples.test.ts
 
 step "Node 24 x SDK 3: /setup, /register, examples"
-cell sdk3-setup "$node24" setup "${setup_tests[@]}"
+cell sdk3-setup "$node24" setup "${setup_tests[@]}" "$channel_test"
 cell sdk3-node-sdk "$node24" node-sdk test/examples.test.ts
 
 step "Node 22 x SDK 3: /setup, /register"
-cell sdk3-setup "$node22" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts
+cell sdk3-setup "$node22" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts "$channel_test"
 
 step "Bun x SDK 2 and SDK 3: --preload register, wire, /setup"
-cell sdk2-setup "$bun" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts
-cell sdk3-setup "$bun" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts
+cell sdk2-setup "$bun" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts "$channel_test"
+cell sdk3-setup "$bun" setup test/wire.test.ts test/export-path.test.ts test/examples.test.ts "$channel_test"
 
 step "Node 24: the unit suite (SDK 2 of the checkout)"
 PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run
