@@ -4,9 +4,8 @@
 #   - consumers installed from the `npm pack` tarball into fresh folders, each with exactly one
 #     install line of README.md (no other package), npm's output checked for warnings;
 #   - in them, the set-up and register tests (wire, faults, export path, examples, a channel-only
-#     host) on SDK 2 with
-#     Node 20, SDK 3 with Node 24 and Node 22, and the register (--preload) and wire tests on Bun
-#     with both lines.
+#     host) on SDK 2 with Node 20, SDK 3 with Node 24 and Node 22, and the register (--preload),
+#     wire and channel-only host tests on Bun with both lines.
 # Runtimes come from npm through tools/runtime.sh. Prints the time of each step and of the whole.
 set -euo pipefail
 cd "$(dirname "$0")/.."
