@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 // `read` and `render` are Node's share (OTLP/JSON is verbose: JSON.parse of the file is most of `read`).
 // The built package, as users run it (npm run bench:html builds it first).
 import { lifecycleDataFromFiles, renderLifecycleHtml } from '../dist/view/index.js';
-import { CHROMIUM_PATH, launchChromium, openView, watchedPage } from '../test/utils/browser.js';
-import { synthFanout } from '../test/utils/otlp-synth.js';
+import { CHROMIUM_PATH, launchChromium, openView, watchedPage } from '../support/browser.js';
+import { synthFanout } from '../support/otlp-synth.js';
 
 const SIZES = [1_000, 10_000];
 const LOADS = 7;

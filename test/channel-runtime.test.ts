@@ -4,7 +4,7 @@
 // trace shape that reaches a real OTLP receiver is the one the direct API gives.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver, type WireSpan } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver, type WireSpan } from '../support/otlp-receiver.js';
 import { HOST_RUNTIME, hostFixture, preloadArgs, runScript } from './utils/processes.js';
 
 const HOST = fileURLToPath(new URL('./fixtures/channel-host.mjs', import.meta.url));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { synthFanout } from './utils/otlp-synth.js';
+import { synthFanout } from '../support/otlp-synth.js';
 import { ROOT } from './utils/processes.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'otlp-fanout.json');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver } from '../support/otlp-receiver.js';
 import { HOST_CWD, HOST_RUNTIME, httpJson, ROOT, startService, type Service } from './utils/processes.js';
 
 const inCheckout = HOST_CWD === ROOT;

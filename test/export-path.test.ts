@@ -4,7 +4,7 @@
 // the SDK line installed: the checkout's SDK 2, and in the matrix every runtime and line).
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver } from '../support/otlp-receiver.js';
 import { hostFixture, runScript } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/export-host.mjs', import.meta.url));

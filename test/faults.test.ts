@@ -3,8 +3,9 @@
 // and SIGTERM still ends the process within the exporter timeout.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
-import { freePort, runHost } from './utils/processes.js';
+import { startReceiver, type Receiver } from '../support/otlp-receiver.js';
+import { runHost } from './utils/processes.js';
+import { freePort } from '../support/net.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));
 const EXPORT_TIMEOUT_MS = 1500;

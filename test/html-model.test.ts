@@ -13,7 +13,7 @@ import {
 import { buildViewModel } from '../src/view/model.js';
 import { ROW, VIA } from '../src/view/row.js';
 import { hostRun, setup } from './utils/harness.js';
-import { synthFanout } from './utils/otlp-synth.js';
+import { synthFanout } from '../support/otlp-synth.js';
 
 const FIXTURE = readFileSync(new URL('./fixtures/otlp-fanout.json', import.meta.url), 'utf8');
 const embedded = (html: string) =>

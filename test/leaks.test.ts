@@ -5,7 +5,7 @@
 // exporters send, in the snapshot, in what the hooks received, or in any diag line.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver } from '../support/otlp-receiver.js';
 import { runHost } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/leak-host.mjs', import.meta.url));

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { detectLine } from '../src/sdk/lines.js';
 import { metricExporterNames, metricReaders, prometheusOptions } from '../src/sdk/metric-pipeline.js';
 import { captureDiag } from './utils/harness.js';
-import { eventually, freePort } from './utils/processes.js';
+import { eventually } from './utils/processes.js';
+import { freePort } from '../support/net.js';
 
 type Reader = Awaited<ReturnType<typeof metricReaders>>[number];
 let readers: Reader[] = [];

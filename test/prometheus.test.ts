@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, httpJson, ROOT, startService, type Service } from './utils/processes.js';
+import { eventually, httpJson, ROOT, startService, type Service } from './utils/processes.js';
+import { freePort } from '../support/net.js';
 
 const RULES = join(ROOT, 'alerts', 'session-lifecycle.rules.yml');
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderCloseTable, renderLifecycleTree, spansFromOtlpJson, toTreeSpan } from '../src/view/index.js';
 import { hostRun, setup } from './utils/harness.js';
-import { synthFanout } from './utils/otlp-synth.js';
+import { synthFanout } from '../support/otlp-synth.js';
 
 const ANSI = /\u001b\[/;
 const widths = (text: string) => text.split('\n').map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, '')].length);

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSessionHost, type SessionHost } from '../examples/session-host/host.js';
 import type { LifecycleSnapshot } from '../src/index.js';
 import { setup, type Harness } from './utils/harness.js';
-import { startReceiver } from './utils/otlp-receiver.js';
-import { freePort, httpJson, ROOT } from './utils/processes.js';
+import { startReceiver } from '../support/otlp-receiver.js';
+import { httpJson, ROOT } from './utils/processes.js';
+import { freePort } from '../support/net.js';
 
 let h: Harness;
 let host: SessionHost;

@@ -8,7 +8,7 @@ import type { DropReporter } from '../src/sdk/drop-report.js';
 import { createStopper } from '../src/sdk/shutdown.js';
 import { PACKAGE_NAME } from '../src/version.js';
 import { captureDiag } from './utils/harness.js';
-import { startReceiver, type Receiver } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver } from '../support/otlp-receiver.js';
 import { runHost } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sigterm-host.mjs', import.meta.url));

@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLifecycleHtml, spansFromOtlpJson } from '../src/view/index.js';
-import { launchChromium, openView, watchedPage, type WatchedPage } from './utils/browser.js';
+import { launchChromium, openView, watchedPage, type WatchedPage } from '../support/browser.js';
 import { hostRun, setup } from './utils/harness.js';
-import { synthFanout } from './utils/otlp-synth.js';
+import { synthFanout } from '../support/otlp-synth.js';
 import { ROOT } from './utils/processes.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'otlp-fanout.json');

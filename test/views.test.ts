@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderCloseTable, renderLifecycleHtml, renderLifecycleTree, spansFromOtlpJson } from '../src/view/index.js';
 import type { ViewModel } from '../src/view/model.js';
-import { synthFanout } from './utils/otlp-synth.js';
+import { synthFanout } from '../support/otlp-synth.js';
 
 interface Numbers {
   byClassification: Record<string, number>;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver, type WireSpan } from './utils/otlp-receiver.js';
+import { startReceiver, type Receiver, type WireSpan } from '../support/otlp-receiver.js';
 import { runHost as runFixture, type HostResult } from './utils/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fanout-host.mjs', import.meta.url));

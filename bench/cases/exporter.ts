@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { TracerProvider } from '@opentelemetry/api';
 import { DEFAULT_MAX_QUEUE_SIZE, startTelemetry, type TelemetryHandle } from '../../dist/sdk/setup.js';
 import { comparePair, gc, nextTurn, type Side } from '../harness.js';
-import { freePort } from '../../test/utils/processes.js';
-import { startReceiver } from '../../test/utils/otlp-receiver.js';
+import { freePort } from '../../support/net.js';
+import { startReceiver } from '../../support/otlp-receiver.js';
 import { lifecycleOn, never, pairResult, progress, RUN_IDS, SCOPES, type CaseResult } from './common.js';
 
 /**

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { eventually, freePort, ROOT, startService, type Service } from '../utils/processes.js';
+import { eventually, ROOT, startService, type Service } from '../utils/processes.js';
+import { freePort } from '../../support/net.js';
 
 export const BACKENDS = join(ROOT, 'test', 'backends');
 export const COLLECTOR_CONFIG = join(ROOT, 'otel-collector.yaml');

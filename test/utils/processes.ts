@@ -2,7 +2,6 @@
 // are stopped by their process id, and small HTTP calls.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,18 +29,6 @@ export function hostFixture(fixture: string): string {
 /** The runtime's flag that loads `module` before the entry point: `--import`, or Bun's `--preload`. */
 export function preloadArgs(module: string): string[] {
   return [HOST_IS_BUN ? '--preload' : '--import', module];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Service {
