@@ -1,6 +1,6 @@
 // The message shapes of the `node:diagnostics_channel` contract (docs/channels.md). Types only: a
 // host that publishes needs no runtime import of this package, and may copy these shapes instead.
-import type { CloseClassification, ProvenanceSource, RecordedOutcome, RunOutcome } from './types.js';
+import type { RecordedOutcome, RunCloseInfo, RunOutcome } from './types.js';
 
 /**
  * The context of one lifecycle action, traced on the `session_host:lifecycle` TracingChannel
@@ -39,17 +39,11 @@ export interface ScopeCloseMessage {
   scopes: readonly string[];
 }
 
-/** Published by the package on `session_host:close` when a run's close is decided. Bounded, content-free. */
-export interface CloseChannelMessage {
-  readonly runId: string;
-  readonly sessionId: string | undefined;
-  readonly scopeKey: string;
-  readonly classification: CloseClassification;
-  readonly summaryKey: string;
-  readonly provenance: ProvenanceSource | undefined;
-  readonly actionId: string | undefined;
-  readonly kind: string | undefined;
-  readonly late: boolean;
+/**
+ * Published by the package on `session_host:close` when a run's close is decided: what
+ * `runCloseHook` is handed, plus how the run ended. Bounded, content-free.
+ */
+export interface CloseChannelMessage extends RunCloseInfo {
   readonly outcome: RecordedOutcome;
 }
 
