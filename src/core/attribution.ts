@@ -128,7 +128,7 @@ function commit(
     action.closedRunSpans++;
     startClosedRunSpan(run, action, interruptedAt);
   }
-  return { by: 'action', action, provenance, late };
+  return action.causeOf(provenance, late);
 }
 
 function startClosedRunSpan(run: RunRecord, action: ActionState, interruptedAt: number | undefined): void {

@@ -46,6 +46,8 @@ export class ActionState {
   ended = false;
   endedAt = 0;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The causes this action gives, one per provenance and lateness (a fan-out allocates none per run). */
+  private readonly causes = new Map<string, Cause>();
 
   constructor(
     readonly id: string,
@@ -71,6 +73,17 @@ export class ActionState {
   /** Remembers that the action closed `scope`, and when (the first time). */
   noteClosed(scope: Scope): void {
     if (!this.closed.has(scope)) this.closed.set(scope, nextSequence());
+  }
+
+  /** The cause of a run this action closed, found by `provenance`: the same object for every such run. */
+  causeOf(provenance: ActionProvenance, late: boolean): Cause {
+    const key = late ? `${provenance}:late` : provenance;
+    let cause = this.causes.get(key);
+    if (cause === undefined) {
+      cause = Object.freeze({ by: 'action', action: this, provenance, late });
+      this.causes.set(key, cause);
+    }
+    return cause;
   }
 
   /** Lets the span go once it has ended; children started later still find their parent by its context. */
