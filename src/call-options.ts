@@ -6,9 +6,17 @@ import { guarded } from './guard.js';
 import { isEffectLike, readOption, scopesIn } from './host-input.js';
 import { logger } from './log.js';
 import type { ActionOptions } from './types.js';
+import { PACKAGE_NAME } from './version.js';
 
 export type ScopeOf = (args: readonly unknown[]) => string | readonly string[] | undefined;
 export type DetailsOf = (args: readonly unknown[]) => Pick<ActionOptions, 'reason' | 'origin'> | undefined;
+
+/** An optional `scopeOf` / `detailsOf` option of `who`: a function or absent; a set-up `TypeError` else. */
+export function optionalFunction<T>(options: unknown, name: 'scopeOf' | 'detailsOf', who: string): T | undefined {
+  const value = readOption(options, name);
+  if (value === undefined || typeof value === 'function') return value as T | undefined;
+  throw new TypeError(`${PACKAGE_NAME}: ${who} options.${name} must be a function`);
+}
 
 export function callOptions(
   name: string,

@@ -1,8 +1,7 @@
 // A function made a lifecycle action where it is defined (`defineAction`): the returned function
 // runs every call as an action of its kind, so callers that never see an instrumented store (a
 // facade, a finalizer, an internal reload) are covered by construction.
-import { callOptions, warnIfEffect, type DetailsOf, type ScopeOf } from './call-options.js';
-import { readOption } from './host-input.js';
+import { callOptions, optionalFunction, warnIfEffect, type DetailsOf, type ScopeOf } from './call-options.js';
 import { logger } from './log.js';
 import { describeKind } from './tokens.js';
 import type { ActionOptions } from './types.js';
@@ -10,12 +9,6 @@ import { PACKAGE_NAME } from './version.js';
 
 /** Runs `call` as an action with these options (or just calls it while recording is off). */
 export type ActionCaller = (options: ActionOptions, call: () => unknown) => unknown;
-
-function optionalFunction(options: unknown, name: string): ((args: readonly unknown[]) => never) | undefined {
-  const value = readOption(options, name);
-  if (value === undefined || typeof value === 'function') return value as (args: readonly unknown[]) => never;
-  throw new TypeError(`${PACKAGE_NAME}: defineAction options.${name} must be a function`);
-}
 
 export function defineAction<F extends (...args: never[]) => unknown>(
   caller: ActionCaller,
@@ -25,8 +18,8 @@ export function defineAction<F extends (...args: never[]) => unknown>(
   isDeclared: () => boolean,
 ): F {
   if (typeof fn !== 'function') throw new TypeError(`${PACKAGE_NAME}: defineAction(kind, fn) needs a function`);
-  const scopeOf: ScopeOf | undefined = optionalFunction(options, 'scopeOf');
-  const detailsOf: DetailsOf | undefined = optionalFunction(options, 'detailsOf');
+  const scopeOf = optionalFunction<ScopeOf>(options, 'scopeOf', 'defineAction');
+  const detailsOf = optionalFunction<DetailsOf>(options, 'detailsOf', 'defineAction');
   if (!isDeclared()) {
     logger.error(
       `defineAction: the kind ${describeKind(kind)} is not declared in config.kinds; calls record unknown_kind`,

@@ -2,7 +2,7 @@
 // the Effect twin of the main entry's `lifecycle.defineAction`: every Effect a call returns runs as
 // one action from its start to its exit, so callers that never see an instrumented service (a
 // promise facade, a layer finalizer, an internal reload) are covered by construction.
-import { callOptions, type DetailsOf, type ScopeOf } from '../call-options.js';
+import { callOptions, optionalFunction, type DetailsOf, type ScopeOf } from '../call-options.js';
 import { describeInput, readOption } from '../host-input.js';
 import { describeKind } from '../tokens.js';
 import { PACKAGE_NAME } from '../version.js';
@@ -10,12 +10,6 @@ import { isEffectValue } from './effect-value.js';
 import { withLifecycleAction } from './action.js';
 import { reportOnce } from './report.js';
 import type { DefineActionOptions, EffectFunction, EffectLifecycle } from './types.js';
-
-function optionalFunction<T>(options: unknown, name: string): T | undefined {
-  const value = readOption(options, name);
-  if (value === undefined || typeof value === 'function') return value as T | undefined;
-  throw new TypeError(`${PACKAGE_NAME}: defineEffectAction options.${name} must be a function`);
-}
 
 function checkSetUp(lifecycle: unknown, kind: unknown, fn: unknown): void {
   const begin = readOption(lifecycle, 'begin');
@@ -49,8 +43,8 @@ export function defineEffectAction<K extends string, F extends EffectFunction>(
   options?: DefineActionOptions<Parameters<F>>,
 ): F {
   checkSetUp(lifecycle, kind, fn);
-  const scopeOf = optionalFunction<ScopeOf>(options, 'scopeOf');
-  const detailsOf = optionalFunction<DetailsOf>(options, 'detailsOf');
+  const scopeOf = optionalFunction<ScopeOf>(options, 'scopeOf', 'defineEffectAction');
+  const detailsOf = optionalFunction<DetailsOf>(options, 'detailsOf', 'defineEffectAction');
   const name = `defineEffectAction ${describeKind(kind)}`;
   const defined = function (this: unknown, ...args: unknown[]): unknown {
     const value: unknown = (fn as unknown as (...a: unknown[]) => unknown).apply(this, args);
