@@ -8,7 +8,12 @@ import { isError, readProperty } from './host-input.js';
 // is sent as a hash.
 const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 const CREDENTIAL_PREFIX = /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
-const SAME_AS_LAST = { raw: '', bounded: '' };
+/** The last two answers (the older one is replaced): run ids and a repeating session id alternate. */
+const RECENT = [
+  { raw: '', bounded: '' },
+  { raw: '', bounded: '' },
+];
+let older = 0;
 /** A class-name token (`ReloadRejected`, `AbortError`): an upper-case start, at least one lower-case letter. */
 const ERROR_NAME_PATTERN = /^(?=[A-Z][A-Za-z0-9]{0,47}$)[A-Z0-9]*[a-z]/;
 const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,47}$/;
@@ -26,11 +31,22 @@ function sha256Hex16(value: string): string {
 export function boundedId(value: unknown): string {
   if (typeof value !== 'string')
     return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : 'invalid';
-  // Session ids repeat run after run: the last answer is kept.
-  if (value === SAME_AS_LAST.raw) return SAME_AS_LAST.bounded;
+  // Session ids repeat run after run: the last two answers are kept.
+  const a = RECENT[0]!;
+  const b = RECENT[1]!;
+  if (value === a.raw) {
+    older = 1;
+    return a.bounded;
+  }
+  if (value === b.raw) {
+    older = 0;
+    return b.bounded;
+  }
   const bounded = SAFE_ID_PATTERN.test(value) && !CREDENTIAL_PREFIX.test(value) ? value : `h:${sha256Hex16(value)}`;
-  SAME_AS_LAST.raw = value;
-  SAME_AS_LAST.bounded = bounded;
+  const slot = RECENT[older]!;
+  slot.raw = value;
+  slot.bounded = bounded;
+  older ^= 1;
   return bounded;
 }
 

@@ -27,6 +27,13 @@ describe('bounds', () => {
     for (const wrong of [undefined, null, {}, 1.5, Symbol('s'), () => 1]) expect(boundedId(wrong)).toBe('invalid');
   });
 
+  it('answers the same for an id whatever ids came before it (the recent-answers cache)', () => {
+    const ids = ['run-1', 'sk-live-secret', 'session-1', 'run-2', 'session-1', '/home/x', 'run-1', 'session-1'];
+    const fresh = ids.map((id) => (id.startsWith('sk-') || id.includes('/') ? hashId(id) : id));
+    expect(ids.map((id) => boundedId(id))).toEqual(fresh);
+    expect([...ids].reverse().map((id) => boundedId(id))).toEqual([...fresh].reverse());
+  });
+
   it('fingerprints errors by name and code tokens, never by message', () => {
     expect(errorFingerprint(new Error('m'))).toBe('Error');
     expect(errorFingerprint(new TypeError('m'))).toBe('TypeError');
