@@ -33,7 +33,6 @@ export const TIME_ORIGIN = performance.timeOrigin;
 export interface Close extends RunCloseInfo {
   readonly outcome: RecordedOutcome;
   readonly errorFingerprint: string | undefined;
-  readonly detail: SummaryDetail | undefined;
   /** No action explains an interrupt: `missing_provenance` names what is missing. */
   readonly unexplained: boolean;
   /** Wall-clock ms of the end; the run's duration (when its start was timed) and the stop's, in ms. */
@@ -103,7 +102,6 @@ export function closeOf(
     late: cause?.by === 'action' && cause.late,
     outcome,
     errorFingerprint: run.errorFingerprint,
-    detail,
     unexplained: classification === 'unknown_scope_close' && action === undefined,
     atMs: TIME_ORIGIN + now,
     runMs: run.startedAt === undefined ? undefined : now - run.startedAt,
