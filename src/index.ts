@@ -3,7 +3,7 @@
 export { SessionLifecycleInstrumentation } from './instrumentation.js';
 export { LifecycleSampler, isLifecycleEvidence } from './sdk/sampler.js';
 export type { SamplerLike, SamplingDecisionValue, SamplingResultLike } from './sdk/sampler.js';
-export type { DropTotals } from './sdk/types.js';
+export type { DropTotals, DroppedSpanKind } from './sdk/types.js';
 export { hashId, scopeKeyOf } from './redact.js';
 export { BUILT_IN_LIFECYCLE_KINDS, CLOSE_CLASSIFICATIONS } from './core/classification.js';
 export { isLifecycleKind } from './tokens.js';

@@ -87,12 +87,15 @@ describe('an OTLP endpoint that fails', () => {
       .join('\n');
     expect(metrics).toContain('"otel.sdk.processor.span.processed"');
     expect(metrics).toContain('{"key":"error.type","value":{"stringValue":"queue_full"}}');
-    const match = /(\d+) spans dropped because the span queue \(2048\) was full \((\d+) in all\)/.exec(
+    const match = /(\d+) spans dropped because the span queue \(2048\) was full \((\d+) in all\): (.*?);/.exec(
       host.stdout + host.stderr,
     );
     expect(match, host.stderr).not.toBeNull();
     const arrived = receiver.spans().length;
     // 10,000 runs + 1,000 closed-run spans + the action + 2,000 later runs ended.
     expect(Number(match![2])).toBe(13_001 - arrived);
+    // The 2,000 later runs completed: none took the place of evidence; the action span arrived.
+    expect(match![3]).toMatch(/^2000 run_completed, \d+ run_lifecycle/);
+    expect(receiver.spans().filter((s) => s.name === 'lifecycle instance_dispose_all')).toHaveLength(1);
   });
 });

@@ -2,13 +2,14 @@
 import { metrics } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import type { DropReporter } from '../src/sdk/drop-report.js';
+import { noSpans } from '../src/sdk/evidence-queue.js';
 import { runningHandle } from '../src/sdk/handle.js';
 import type { Stopper } from '../src/sdk/shutdown.js';
 import { captureDiag } from './utils/harness.js';
 
 const drops: DropReporter = {
   reader: undefined as unknown as DropReporter['reader'],
-  totals: async () => ({ queueFull: 2, exportFailed: 3 }),
+  totals: async () => ({ queueFull: 2, queueFullByKind: { ...noSpans(), run_completed: 2 }, exportFailed: 3 }),
   report: async () => {},
 };
 const stopper = (stopping: boolean): Stopper => ({ shutdown: async () => {}, stopMetrics: async () => {}, stopping });
@@ -30,7 +31,11 @@ describe('runningHandle', () => {
       await expect(handle.forceFlush()).resolves.toBeUndefined();
       expect(diag.lines.some((l) => l.includes('forceFlush failed (RangeError)'))).toBe(true);
       expect(diag.lines.join('\n')).not.toContain('alice');
-      expect(await handle.droppedSpans()).toEqual({ queueFull: 2, exportFailed: 3 });
+      expect(await handle.droppedSpans()).toEqual({
+        queueFull: 2,
+        queueFullByKind: { ...noSpans(), run_completed: 2 },
+        exportFailed: 3,
+      });
     } finally {
       diag.restore();
     }

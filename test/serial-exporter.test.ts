@@ -41,7 +41,7 @@ const answers = (): { results: ExportResultLike[]; callback: (result: ExportResu
 };
 
 describe('SerialExporter', () => {
-  it('runs one export at a time and answers each with success, even a failed one', async () => {
+  it('runs one export at a time and answers each with its result', async () => {
     const inner = scripted();
     const exporter = new SerialExporter(inner, { answerWithinMs: 60_000, drainConcurrency: 10, onAbandoned: () => {} });
     const a = answers();
@@ -54,7 +54,7 @@ describe('SerialExporter', () => {
     await turn();
     inner.calls[2]!.finish({ code: 0 });
     await exporter.whenIdle();
-    expect(a.results).toEqual([{ code: 0 }, { code: 0 }, { code: 0 }]);
+    expect(a.results).toEqual([{ code: 1, error: new Error('500') }, { code: 0 }, { code: 0 }]);
     expect(inner.maxOpen).toBe(1);
     expect(exporter.maxInFlight).toBe(1);
   });
@@ -70,9 +70,12 @@ describe('SerialExporter', () => {
     const a = answers();
     exporter.export(batch(3), a.callback);
     exporter.export(batch(5), a.callback);
-    // The first hangs past the deadline: both are answered, the second never reaches the exporter.
+    // The first hangs past the deadline: both are answered as failed, the second never reaches the exporter.
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(a.results).toEqual([{ code: 0 }, { code: 0 }]);
+    expect(a.results.map((r) => [r.code, r.error?.name])).toEqual([
+      [1, 'timeout'],
+      [1, 'timeout'],
+    ]);
     expect(abandoned).toEqual([5]);
     expect(inner.calls).toHaveLength(1);
     // The hung export finishing late is not answered twice.

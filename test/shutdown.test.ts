@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DropReporter } from '../src/sdk/drop-report.js';
+import { noSpans } from '../src/sdk/evidence-queue.js';
 import { createStopper } from '../src/sdk/shutdown.js';
 import { PACKAGE_NAME } from '../src/version.js';
 import { captureDiag } from './utils/harness.js';
@@ -42,7 +43,7 @@ describe('createStopper', () => {
     const reporter = {
       reports: 0,
       reader: undefined as unknown as DropReporter['reader'],
-      totals: async () => ({ queueFull: 0, exportFailed: 0 }),
+      totals: async () => ({ queueFull: 0, queueFullByKind: noSpans(), exportFailed: 0 }),
       report: async () => {
         reporter.reports++;
       },

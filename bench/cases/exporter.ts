@@ -62,7 +62,43 @@ function hotPath(provider: TracerProvider): Side {
   };
 }
 
-/** run_hot_path through the set-up entry with the endpoint down (a closed port) vs up. */
+const SOAK_ROUNDS = 6;
+const HELD_PER_ROUND = 50;
+
+/**
+ * The endpoint stays down for SOAK_ROUNDS queue turnovers (two queues of completed runs each, and
+ * a dispose closing HELD_PER_ROUND runs): the heap after each round, once the queue is full.
+ */
+async function soak(provider: TracerProvider): Promise<number[]> {
+  const lifecycle = lifecycleOn(provider);
+  const heaps: number[] = [];
+  for (let round = 0; round < SOAK_ROUNDS; round++) {
+    for (let done = 0; done < 2 * DEFAULT_MAX_QUEUE_SIZE; done += 1000) {
+      for (let i = 0; i < 1000; i++) {
+        const scope = SCOPES[i & 15]!;
+        lifecycle.trackRun({ runId: RUN_IDS[i & 1023]!, sessionId: 'session-1', scope, signal: never }).end();
+      }
+      await nextTurn();
+    }
+    const scope = SCOPES[99]!;
+    const held = Array.from({ length: HELD_PER_ROUND }, (_, i) =>
+      lifecycle.trackRun({ runId: RUN_IDS[50_000 + i]!, sessionId: 'session-2', scope, signal: null }),
+    );
+    await lifecycle.action('instance_dispose', { scopes: [scope] }, () => {
+      lifecycle.closeScope(scope);
+      for (const run of held) run.end({ outcome: 'interrupted' });
+    });
+    gc();
+    heaps.push(process.memoryUsage().heapUsed);
+  }
+  return heaps;
+}
+
+/**
+ * run_hot_path through the set-up entry with the endpoint down (a closed port) vs up, then the
+ * down side kept down for several queue turnovers: the heap stays flat, and the full queue drops
+ * completed runs, not the evidence.
+ */
 export async function exporterDown(): Promise<CaseResult> {
   const sink = await sinkOnWorker();
   const down = await telemetryAt(`http://127.0.0.1:${await freePort()}`);
@@ -75,16 +111,23 @@ export async function exporterDown(): Promise<CaseResult> {
   await up.forceFlush(); // the growth is then the down side's, not spans still queued on the up side
   gc();
   const growth = process.memoryUsage().heapUsed - before;
+  const heaps = await soak(down.tracerProvider);
   const lost = await down.droppedSpans();
   const requests = await sink.stop();
   progress('exporter_down');
+  const byKind = lost.queueFullByKind;
   // The handles are left running: the down one would wait out its export timeout; the process ends.
   return {
     ...pairResult('exporter_down', r),
     extra: {
       heap_growth_bytes: growth,
+      heap_after_soak_bytes: heaps[heaps.length - 1]! - before,
+      heap_drift_bytes: Math.max(...heaps) - Math.min(...heaps),
       down_export_failed: lost.exportFailed,
       down_queue_full: lost.queueFull,
+      down_queue_full_run_completed: byKind.run_completed,
+      down_queue_full_evidence: byKind.run_lifecycle + byKind.run_closed + byKind.action,
+      down_queue_full_other: byKind.run_other + byKind.other,
       up_requests: requests,
     },
   };

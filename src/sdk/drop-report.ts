@@ -1,8 +1,9 @@
-// Lost spans are counted and reported, never silent. The SDK's own self-observability metrics
-// count them: the batch processor's queue_full drops, and the exporter's failed exports. This
-// private reader sums both and reports every increase on the diag logger.
+// Lost spans are counted and reported, never silent: the set-up's processor counts what its full
+// queue dropped, by kind; the exporter counts its failed exports in the SDK's self-observability
+// metric, which a private reader sums. Every increase is reported on the diag logger.
 import { logger } from '../log.js';
 import { guardedAsync } from './guarded-async.js';
+import { noSpans, SPAN_KINDS, type SpanCounts } from './evidence-queue.js';
 import type { DropTotals } from './types.js';
 
 type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
@@ -15,18 +16,27 @@ export interface DropReporter {
   report(): Promise<void>;
 }
 
-const PROCESSED = 'otel.sdk.processor.span.processed';
 const EXPORTED = 'otel.sdk.exporter.span.exported';
 
-/**
- * `abandoned()`: spans the set-up's export wrapper gave up before they reached the exporter;
- * counted with the failed exports.
- */
-export function createDropReporter(
-  sdk: MetricsSdk,
-  queueSize: number,
-  abandoned: () => number = () => 0,
-): DropReporter {
+export interface DropSources {
+  /** Spans the processor's full queue dropped, by kind. */
+  queueFull(): SpanCounts;
+  /** Spans the export wrapper gave up before they reached the exporter; counted as failed. */
+  abandoned(): number;
+}
+
+const EVIDENCE: readonly (keyof SpanCounts)[] = ['run_lifecycle', 'run_closed', 'action'];
+
+const sum = (counts: SpanCounts): number => SPAN_KINDS.reduce((total, kind) => total + counts[kind], 0);
+
+/** `12 run_completed, 1 action`: the kinds that grew since `before`. */
+function kindsSince(now: SpanCounts, before: SpanCounts): string {
+  return SPAN_KINDS.filter((kind) => now[kind] > before[kind])
+    .map((kind) => `${now[kind] - before[kind]} ${kind}`)
+    .join(', ');
+}
+
+export function createDropReporter(sdk: MetricsSdk, queueSize: number, sources: DropSources): DropReporter {
   class DropReader extends sdk.MetricReader {
     constructor() {
       super({ aggregationTemporalitySelector: () => sdk.AggregationTemporality.CUMULATIVE });
@@ -38,19 +48,19 @@ export function createDropReporter(
   }
   let stopped = false;
   const reader = new DropReader();
-  const reported: DropTotals = { queueFull: 0, exportFailed: 0 };
-
-  let last: DropTotals = { queueFull: 0, exportFailed: 0 };
+  const none = (): DropTotals => ({ queueFull: 0, queueFullByKind: noSpans(), exportFailed: 0 });
+  let reported = none();
+  let last = none();
   const read = async (): Promise<DropTotals> => {
-    const result: DropTotals = { queueFull: 0, exportFailed: abandoned() };
+    const byKind = sources.queueFull();
+    const result: DropTotals = { queueFull: sum(byKind), queueFullByKind: byKind, exportFailed: sources.abandoned() };
     const { resourceMetrics } = await reader.collect();
     for (const scope of resourceMetrics.scopeMetrics) {
       for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== EXPORTED) continue;
         for (const point of metric.dataPoints) {
-          const errorType = point.attributes['error.type'];
-          if (typeof point.value !== 'number' || errorType === undefined) continue;
-          if (metric.descriptor.name === PROCESSED && errorType === 'queue_full') result.queueFull += point.value;
-          if (metric.descriptor.name === EXPORTED) result.exportFailed += point.value;
+          if (typeof point.value === 'number' && point.attributes['error.type'] !== undefined)
+            result.exportFailed += point.value;
         }
       }
     }
@@ -69,10 +79,13 @@ export function createDropReporter(
     async report() {
       const now = await totals();
       if (now.queueFull > reported.queueFull) {
+        const evidence = EVIDENCE.some((kind) => now.queueFullByKind[kind] > reported.queueFullByKind[kind]);
         logger.warn(
           `${now.queueFull - reported.queueFull} spans dropped ` +
             `because the span queue (${queueSize}) was full ` +
-            `(${now.queueFull} in all); lifecycle evidence may be missing: raise OTEL_BSP_MAX_QUEUE_SIZE`,
+            `(${now.queueFull} in all): ${kindsSince(now.queueFullByKind, reported.queueFullByKind)}; ` +
+            (evidence ? 'lifecycle evidence is missing' : 'the lifecycle evidence was kept') +
+            ': raise OTEL_BSP_MAX_QUEUE_SIZE',
         );
       }
       if (now.exportFailed > reported.exportFailed) {
@@ -82,7 +95,7 @@ export function createDropReporter(
             'check OTEL_EXPORTER_OTLP_ENDPOINT and the collector',
         );
       }
-      Object.assign(reported, now);
+      reported = now;
     },
   };
 }

@@ -2,6 +2,7 @@
 // (`OTEL_SDK_DISABLED=true`) and the running one.
 import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { DropReporter } from './drop-report.js';
+import { noSpans } from './evidence-queue.js';
 import { guardedAsync } from './guarded-async.js';
 import type { SdkLine } from './lines.js';
 import type { Stopper } from './shutdown.js';
@@ -15,7 +16,7 @@ export const disabledHandle = (protocol: string, sdkLine: SdkLine): TelemetryHan
   metricExporters: [],
   protocol,
   forceFlush: async () => {},
-  droppedSpans: async () => ({ queueFull: 0, exportFailed: 0 }),
+  droppedSpans: async () => ({ queueFull: 0, queueFullByKind: noSpans(), exportFailed: 0 }),
   shutdown: async () => {},
 });
 
@@ -56,7 +57,10 @@ export function runningHandle(parts: HandleParts): TelemetryHandle {
         },
         undefined,
       ),
-    droppedSpans: async () => ({ ...(await drops.totals()) }),
+    droppedSpans: async () => {
+      const totals = await drops.totals();
+      return { ...totals, queueFullByKind: { ...totals.queueFullByKind } };
+    },
     shutdown: stopper.shutdown,
   };
 }

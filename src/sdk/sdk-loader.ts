@@ -1,7 +1,7 @@
 // Loading the SDK packages of the host's line, behind one interface: the trace SDK (SDK 2's
 // sdk-trace-base or SDK 3's sdk-trace), and the packages every set-up needs. A missing package
 // fails with the exact install command for that line.
-import type { ContextManager, MeterProvider, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
+import type { Context, ContextManager, MeterProvider, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import type { SamplerClasses } from './env-sampler.js';
 import { LINES, missingPackageError, type HostLine, type SdkRole } from './lines.js';
 import type { SamplerLike } from './sampler.js';
@@ -38,34 +38,26 @@ export interface SdkTracerProvider extends TracerProvider {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
-export interface BatchConfig {
-  maxQueueSize: number;
-  maxExportBatchSize: number;
-  scheduledDelayMillis: number;
-  exportTimeoutMillis: number;
-  selfObsMeterProvider: MeterProvider;
-}
 type ProviderClass = new (config: {
   resource: Resource;
   sampler: SamplerLike;
   spanProcessors: SpanProcessorLike[];
 }) => SdkTracerProvider;
-/** `@opentelemetry/sdk-trace` 3.x: `TracerProvider`; processors take one options object. */
+/** `@opentelemetry/sdk-trace` 3.x: `TracerProvider`. */
 interface TraceSdk3 extends SamplerClasses {
   TracerProvider: ProviderClass;
-  BatchSpanProcessor: new (options: BatchConfig & { exporter: SpanExporterLike }) => SpanProcessorLike;
   ConsoleSpanExporter: new () => SpanExporterLike;
 }
 /** `@opentelemetry/sdk-trace-base` 2.x: `BasicTracerProvider`; processors take (exporter, config). */
 interface TraceSdk2 extends SamplerClasses {
   BasicTracerProvider: ProviderClass;
-  BatchSpanProcessor: new (exporter: SpanExporterLike, config: BatchConfig) => SpanProcessorLike;
   ConsoleSpanExporter: new () => SpanExporterLike;
 }
 export interface CoreSdk {
   CompositePropagator: new (config: { propagators: TextMapPropagator[] }) => TextMapPropagator;
   W3CTraceContextPropagator: new () => TextMapPropagator;
   W3CBaggagePropagator: new () => TextMapPropagator;
+  suppressTracing(context: Context): Context;
 }
 export interface ContextAsyncHooks {
   AsyncLocalStorageContextManager: new () => ContextManager & { enable(): unknown };
@@ -78,7 +70,6 @@ export type OtlpExporterClass = new (config: {
 /** The trace SDK of the host's line, behind one interface. */
 export interface TraceSdk extends SamplerClasses {
   Provider: ProviderClass;
-  batchProcessor(exporter: SpanExporterLike, config: BatchConfig): SpanProcessorLike;
   consoleExporter(): SpanExporterLike;
 }
 
@@ -97,8 +88,6 @@ export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
     return {
       ...samplerClasses(sdk),
       Provider: sdk.TracerProvider,
-      // The options object: SDK 3 takes nothing else (a positional exporter hangs the host).
-      batchProcessor: (exporter, config) => new sdk.BatchSpanProcessor({ exporter, ...config }),
       consoleExporter: () => new sdk.ConsoleSpanExporter(),
     };
   }
@@ -106,7 +95,6 @@ export async function loadTraceSdk(host: HostLine): Promise<TraceSdk> {
   return {
     ...samplerClasses(sdk),
     Provider: sdk.BasicTracerProvider,
-    batchProcessor: (exporter, config) => new sdk.BatchSpanProcessor(exporter, config),
     consoleExporter: () => new sdk.ConsoleSpanExporter(),
   };
 }

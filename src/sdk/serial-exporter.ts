@@ -1,20 +1,17 @@
-// One span export in flight, as the specification asks, whatever the SDK's batch processor does.
+// One span export in flight, as the specification asks, and an answer to the processor in time.
 //
-// The BatchSpanProcessor of SDK 2.12 and 3.1 resets its "exporting" flag twice after an export
-// fails or times out (in `.finally` and again in `.catch`); the second reset lands while the
-// next export it just started is in flight, so from then on every span ended with a full batch
-// waiting starts another export: up to the OTLP exporter's 30 concurrent requests of 512 spans
-// each, and "Concurrent export limit reached" losses past that, which no metric counts.
-//
-// This wrapper sits between the processor and the exporter:
+// The SDK's BatchSpanProcessor (2.12, 3.1) resets its "exporting" flag twice after an export fails
+// or times out, and from then on starts up to the OTLP exporter's 30 concurrent requests, with
+// "Concurrent export limit reached" losses past that which no metric counts. The set-up's own
+// processor runs one batch at a time outside a flush; this wrapper keeps the rule for the batches
+// a flush hands over at once, and bounds how long the processor waits:
 // - outside shutdown it runs one export at a time and queues the rest;
-// - it answers the processor within `answerWithinMs` of each call, always with success, so the
-//   processor never takes the failure path and its flag stays right. The exporter's own failures
-//   are still counted by the exporter itself (`otel.sdk.exporter.span.exported{error.type}`),
-//   which is what the drop report reads; a batch given up before it reached the exporter is
-//   reported through `onAbandoned`;
-// - from `beginShutdown()` on, it passes results through and runs up to `drainConcurrency`
-//   exports at once, so a full queue is delivered in one flush.
+// - it answers each call within `answerWithinMs`: with the exporter's result, or with a failure
+//   when the exporter has not answered by then. The exporter's own failures are counted by the
+//   exporter (`otel.sdk.exporter.span.exported{error.type}`), which the drop report reads; a batch
+//   given up before it reached the exporter is reported through `onAbandoned`;
+// - from `beginShutdown()` on, it runs up to `drainConcurrency` exports at once, so a full queue
+//   is delivered in one flush.
 import { logger } from '../log.js';
 import { errorFingerprint } from '../redact.js';
 import { guarded } from '../guard.js';
@@ -33,7 +30,6 @@ export interface SpanExporterLike {
 /** `ExportResultCode` of `@opentelemetry/core`, the same in SDK 2 and SDK 3. */
 const SUCCESS = 0;
 const FAILED = 1;
-const SUCCEEDED: ExportResultLike = Object.freeze({ code: SUCCESS });
 
 export interface SerialExporterOptions {
   /** Every export call is answered within this many ms: set it below the processor's export timeout. */
@@ -49,6 +45,13 @@ interface Pending {
   readonly callback: (result: ExportResultLike) => void;
   answered: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+class ExportTimeout extends Error {
+  override readonly name = 'timeout';
+  constructor() {
+    super('no answer from the exporter in time');
+  }
 }
 
 export class SerialExporter implements SpanExporterLike {
@@ -74,7 +77,7 @@ export class SerialExporter implements SpanExporterLike {
     this.pump();
   }
 
-  /** From now on: results pass through, and up to `drainConcurrency` exports run at once. */
+  /** From now on: up to `drainConcurrency` exports run at once, and none is answered early. */
   beginShutdown(): void {
     if (this.draining) return;
     this.draining = true;
@@ -122,7 +125,7 @@ export class SerialExporter implements SpanExporterLike {
       this.running--;
       if (result.code !== SUCCESS)
         logger.debug(`span export of ${entry.spans.length} spans failed (${errorFingerprint(result.error)})`);
-      this.answer(entry, this.draining ? result : SUCCEEDED);
+      this.answer(entry, result);
       // The next export starts on a later turn: the OTLP exporter counts a request against its
       // concurrency limit until just after this callback returns.
       setImmediate(() => this.pump());
@@ -142,7 +145,10 @@ export class SerialExporter implements SpanExporterLike {
     guarded('the span processor callback', () => entry.callback(result), undefined);
   }
 
-  /** The processor's answer is due. A batch still queued here is given up and reported. */
+  /**
+   * The processor's answer is due: a failure. A batch still queued here is given up and reported;
+   * one in flight goes on, and its result is only logged.
+   */
   private giveUp(entry: Pending): void {
     const queued = this.waiting.indexOf(entry);
     if (queued >= 0) {
@@ -150,6 +156,6 @@ export class SerialExporter implements SpanExporterLike {
       this.options.onAbandoned(entry.spans.length);
       this.pump();
     }
-    this.answer(entry, SUCCEEDED);
+    this.answer(entry, { code: FAILED, error: new ExportTimeout() });
   }
 }

@@ -1,5 +1,5 @@
 // The opt-in set-up entry point (`otel-session-lifecycle/setup`, and `/register` for
-// `node --import`): a tracer provider with a BatchSpanProcessor and the OTLP/HTTP exporter,
+// `node --import`): a tracer provider with a batching span processor and the OTLP/HTTP exporter,
 // configured from the standard environment variables, on OpenTelemetry JS SDK 2 or SDK 3,
 // whichever the host installed (the line of its @opentelemetry/api). One code path for both: the
 // provider is registered here (global provider, AsyncLocalStorage context manager, W3C trace
@@ -19,7 +19,8 @@ import { startMetrics } from './metric-pipeline.js';
 import { LifecycleSampler } from './sampler.js';
 import { loadSdks } from './sdk-loader.js';
 import { createStopper } from './shutdown.js';
-import { createSpanPipeline } from './span-pipeline.js';
+import { noSpans } from './evidence-queue.js';
+import { createSpanPipeline, type SpanPipeline } from './span-pipeline.js';
 import type { TelemetryHandle, TelemetryOptions } from './types.js';
 
 const DROP_REPORT_INTERVAL_MS = 10_000;
@@ -40,22 +41,28 @@ async function start(options: TelemetryOptions): Promise<TelemetryHandle> {
   const exportTimeoutMs = exportTimeoutOf(env);
   const batch = batchSettings(env, exportTimeoutMs);
 
-  // Self-observability: the SDK counts the spans it drops or fails to export into this meter
-  // provider; a private reader reports them on the diag logger, and the user's readers (when
-  // OTEL_METRICS_EXPORTER names any) export them with the package's own metrics.
+  // Self-observability: the processor counts the spans a full queue dropped (by kind), the
+  // exporter those it failed to export (into this meter provider); the drop reporter reports both
+  // on the diag logger, and the user's readers (when OTEL_METRICS_EXPORTER names any) export the
+  // metrics with the package's own.
   let abandoned = 0;
-  const drops = createDropReporter(sdk.metrics, batch.maxQueueSize, () => abandoned);
+  let spans: SpanPipeline | undefined;
+  const drops = createDropReporter(sdk.metrics, batch.maxQueueSize, {
+    abandoned: () => abandoned,
+    queueFull: () => spans?.processor?.dropped() ?? noSpans(),
+  });
   const { meterProvider, exporters } = await startMetrics(host, sdk.metrics, resource, env, drops.reader);
-  const spans = await createSpanPipeline(host, sdk.trace, env, {
+  spans = await createSpanPipeline(host, sdk.trace, env, {
     protocol,
     batch,
     meterProvider,
+    suppressTracing: sdk.core.suppressTracing,
     onAbandoned: (count) => (abandoned += count),
   });
   const tracerProvider = new sdk.trace.Provider({
     resource,
     sampler: new LifecycleSampler(samplerFromEnv(sdk.trace, env)),
-    spanProcessors: spans.processors,
+    spanProcessors: spans.processor === undefined ? [] : [spans.processor],
   });
   registerGlobals(tracerProvider, sdk.asyncHooks, sdk.core);
 
@@ -87,8 +94,9 @@ type GlobalWithHandle = typeof globalThis & { [HANDLE]?: Promise<TelemetryHandle
 /**
  * Starts tracing for the process once (later calls return the same handle): a tracer provider
  * registered globally with the AsyncLocalStorage context manager and the W3C propagators, a
- * BatchSpanProcessor sized for lifecycle fan-outs (one export in flight at a time, the whole
- * queue delivered at shutdown), the OTLP/HTTP exporter (`OTEL_EXPORTER_OTLP_*`, protobuf unless
+ * batching span processor sized for lifecycle fan-outs (one export in flight at a time, the whole
+ * queue delivered at shutdown; a full queue drops runs that simply completed before the lifecycle
+ * evidence), the OTLP/HTTP exporter (`OTEL_EXPORTER_OTLP_*`, protobuf unless
  * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json`), the resource from `OTEL_SERVICE_NAME` and
  * `OTEL_RESOURCE_ATTRIBUTES`, and the `OTEL_TRACES_SAMPLER` sampler wrapped in a
  * `LifecycleSampler`. Runs on SDK 2 and SDK 3: the line of the installed `@opentelemetry/api`.
@@ -101,5 +109,5 @@ export function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetr
   return global[HANDLE];
 }
 
-export type { DropTotals, TelemetryHandle, TelemetryOptions } from './types.js';
+export type { DropTotals, DroppedSpanKind, TelemetryHandle, TelemetryOptions } from './types.js';
 export { DEFAULT_MAX_QUEUE_SIZE } from './env.js';

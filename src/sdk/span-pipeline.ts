@@ -1,12 +1,14 @@
 // The span side of the set-up: the exporter `OTEL_TRACES_EXPORTER` names (OTLP over HTTP in the
 // protocol chosen, the console, or none), wrapped so one export is in flight at a time and the
-// whole queue goes out at shutdown, behind a BatchSpanProcessor sized for lifecycle fan-outs.
-import type { MeterProvider } from '@opentelemetry/api';
+// whole queue goes out at shutdown, behind a batching processor sized for lifecycle fan-outs whose
+// full queue keeps the lifecycle evidence first.
+import type { Context, MeterProvider } from '@opentelemetry/api';
 import { logger } from '../log.js';
 import { PACKAGE_NAME } from '../version.js';
 import type { BatchSettings, Env } from './env.js';
 import type { HostLine } from './lines.js';
-import { load, type OtlpExporterClass, type SpanProcessorLike, type TraceSdk } from './sdk-loader.js';
+import { EvidenceBatchProcessor } from './batch-processor.js';
+import { load, type OtlpExporterClass, type TraceSdk } from './sdk-loader.js';
 import { SerialExporter, type SpanExporterLike } from './serial-exporter.js';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
@@ -23,8 +25,10 @@ export function tracesExporterOf(env: Env): TracesExporter {
 export interface SpanPipelineOptions {
   protocol: 'http/protobuf' | 'http/json';
   batch: BatchSettings;
-  /** Receives the SDK's self-observability metrics (dropped and failed spans). */
+  /** Receives the self-observability metrics (dropped and failed spans). */
   meterProvider: MeterProvider;
+  /** `suppressTracing` of `@opentelemetry/core`. */
+  suppressTracing(context: Context): Context;
   /** Spans the export wrapper gave up before they reached the exporter. */
   onAbandoned(spans: number): void;
 }
@@ -32,7 +36,8 @@ export interface SpanPipelineOptions {
 export interface SpanPipeline {
   /** The export wrapper; `undefined` with `OTEL_TRACES_EXPORTER=none`. */
   readonly exporter: SerialExporter | undefined;
-  readonly processors: SpanProcessorLike[];
+  /** The batching processor; `undefined` with `OTEL_TRACES_EXPORTER=none`. */
+  readonly processor: EvidenceBatchProcessor | undefined;
 }
 
 export async function createSpanPipeline(
@@ -53,18 +58,19 @@ export async function createSpanPipeline(
       concurrencyLimit: batch.exporterConcurrency,
     });
   }
-  if (inner === undefined) return { exporter: undefined, processors: [] };
+  if (inner === undefined) return { exporter: undefined, processor: undefined };
   const exporter = new SerialExporter(inner, {
     answerWithinMs: batch.answerWithinMs,
     drainConcurrency: batch.exporterConcurrency,
     onAbandoned: options.onAbandoned,
   });
-  const processor = traceSdk.batchProcessor(exporter, {
+  const processor = new EvidenceBatchProcessor(exporter, {
     maxQueueSize: batch.maxQueueSize,
     maxExportBatchSize: batch.maxExportBatchSize,
     scheduledDelayMillis: batch.scheduledDelayMillis,
     exportTimeoutMillis: batch.exportTimeoutMillis,
-    selfObsMeterProvider: options.meterProvider,
+    meterProvider: options.meterProvider,
+    suppressTracing: options.suppressTracing,
   });
-  return { exporter, processors: [processor] };
+  return { exporter, processor };
 }

@@ -2,10 +2,19 @@
 // entry's declarations nor the set-up's pull in a package the host may not have installed.
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 
+/** What a span dropped on a full queue was; see `DropTotals.queueFullByKind`. */
+export type DroppedSpanKind = 'run_completed' | 'run_other' | 'other' | 'run_lifecycle' | 'run_closed' | 'action';
+
 /** Spans the set-up entry point lost: `startTelemetry()`'s `droppedSpans()`. */
 export interface DropTotals {
   /** Spans the batch processor dropped because its queue was full. */
   queueFull: number;
+  /**
+   * The same, by kind. A full queue drops runs that simply completed (`run_completed`) first, then
+   * failed or cancelled runs and spans that are not the package's (`run_other`, `other`), and the
+   * lifecycle evidence last, in this order: `run_lifecycle`, `run_closed`, `action`.
+   */
+  queueFullByKind: Record<DroppedSpanKind, number>;
   /** Spans the exporter failed to export (endpoint down, error answers, timeouts). */
   exportFailed: number;
 }
