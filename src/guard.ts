@@ -8,7 +8,12 @@ export function guarded<T>(what: string, fn: () => T, fallback: T): T {
   try {
     return fn();
   } catch (error) {
-    logger.error(`${what} failed (${errorFingerprint(error)}); ignored`);
+    reportFailure(what, error);
     return fallback;
   }
+}
+
+/** What `guarded` reports; for the per-run paths, which catch inline rather than make a closure per run. */
+export function reportFailure(what: string, error: unknown): void {
+  logger.error(`${what} failed (${errorFingerprint(error)}); ignored`);
 }

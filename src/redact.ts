@@ -6,8 +6,28 @@ import { isError, readProperty } from './host-input.js';
 // A safe id: a UUID, a ULID, or a short token of [A-Za-z0-9_-] (`run_01HZX3K9`, `ses-42`), that does
 // not start like a credential. Anything else (paths, e-mail addresses, long tokens, API keys, JWTs)
 // is sent as a hash.
-const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+const MAX_SAFE_ID = 48;
 const CREDENTIAL_PREFIX = /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
+/** The first two characters of every credential prefix, lower-cased: the pattern runs only on ids starting so. */
+const PREFIX_STARTS = new Set(
+  ['sk', 'pk', 'rk', 'ak', 'as', 'ai', 'gh', 'gi', 'gl', 'gs', 'np', 'hf', 'xo', 'ey'].map(
+    (start) => (start.charCodeAt(0) << 8) | start.charCodeAt(1),
+  ),
+);
+
+const isLetterOrDigit = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
+
+/** `[A-Za-z0-9][A-Za-z0-9_-]{0,47}`, not starting like a credential. A loop: ids are checked on every run. */
+function isSafeId(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > MAX_SAFE_ID || !isLetterOrDigit(value.charCodeAt(0))) return false;
+  for (let i = 1; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (!isLetterOrDigit(c) && c !== 45 && c !== 95) return false;
+  }
+  const start = ((value.charCodeAt(0) | 32) << 8) | (value.charCodeAt(1) | 32);
+  return !PREFIX_STARTS.has(start) || !CREDENTIAL_PREFIX.test(value);
+}
 /** The last two answers (the older one is replaced): run ids and a repeating session id alternate. */
 const RECENT = [
   { raw: '', bounded: '' },
@@ -42,7 +62,7 @@ export function boundedId(value: unknown): string {
     older = 0;
     return b.bounded;
   }
-  const bounded = SAFE_ID_PATTERN.test(value) && !CREDENTIAL_PREFIX.test(value) ? value : `h:${sha256Hex16(value)}`;
+  const bounded = isSafeId(value) ? value : `h:${sha256Hex16(value)}`;
   const slot = RECENT[older]!;
   slot.raw = value;
   slot.bounded = bounded;

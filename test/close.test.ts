@@ -1,10 +1,10 @@
 // The close vocabulary and precedence, and bounded, content-free values on the wire.
 import { createHash } from 'node:crypto';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { ProxyTracerProvider, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { summaryKeyOf } from '../src/core/classification.js';
-import { CLOSE_CLASSIFICATIONS } from '../src/index.js';
+import { CLOSE_CLASSIFICATIONS, SessionLifecycleInstrumentation } from '../src/index.js';
 import { captureDiag, hostRun, setup } from './utils/harness.js';
 import { DIR_A, DIR_B, DIR_C } from './utils/dirs.js';
 
@@ -216,8 +216,30 @@ describe('one close, decided once and written once', () => {
     const [close] = h.lifecycle.snapshot().recent_closes;
     expect(close?.run_id).toBe('timed');
     expect(close?.stop_duration_ms).toBeGreaterThanOrEqual(0);
-    // The start was not timed, so no run duration is made up.
+    // The start was not timed by the package: the run's duration is its span's.
+    const span = h.runSpan('timed');
+    expect(close?.run_duration_ms).toBeCloseTo(span.duration[0] * 1e3 + span.duration[1] / 1e6, 2);
+  });
+
+  it('times a close the package did not time at all (no SDK span, recent closes off at the start): no duration made up', () => {
+    const lifecycle = new SessionLifecycleInstrumentation({ recentCloses: 0 });
+    lifecycle.setTracerProvider(new ProxyTracerProvider());
+    const run = lifecycle.trackRun({ runId: 'untimed', scope: DIR_B, signal: null });
+    lifecycle.setConfig({ recentCloses: 10 });
+    run.end();
+    const [close] = lifecycle.snapshot().recent_closes;
+    expect(close?.run_id).toBe('untimed');
     expect(close?.run_duration_ms).toBeUndefined();
+    expect(Date.parse(close!.at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('a run that simply completed is timed by its span: the close is at the span end, with its duration', () => {
+    const h = setup();
+    h.lifecycle.trackRun({ runId: 'plain', scope: DIR_B, signal: null }).end();
+    const span = h.runSpan('plain');
+    const [close] = h.lifecycle.snapshot().recent_closes;
+    expect(Date.parse(close!.at)).toBe(Math.floor(span.endTime[0] * 1e3 + span.endTime[1] / 1e6));
+    expect(close?.run_duration_ms).toBeCloseTo(span.duration[0] * 1e3 + span.duration[1] / 1e6, 2);
   });
 
   it('a late close settled at the end never ends before it starts', async () => {

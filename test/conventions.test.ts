@@ -9,6 +9,9 @@ import {
 import * as base from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import {
+  ATTR_RUN_ID,
+  ATTR_SCOPE_KEY,
+  ATTR_SESSION_ID,
   LifecycleSampler,
   PACKAGE_NAME,
   PACKAGE_VERSION,
@@ -80,6 +83,15 @@ describe('OpenTelemetry instrumentation conventions', () => {
     ]);
     expect(h.actionSpans()[0]!.attributes['deploy.id']).toBe('d-7');
     expect(h.runSpan('hook-run').attributes['tenant.tier']).toBe('gold');
+  });
+
+  it('starts a run span with its identity under the semantic-convention names (written out in core/runs.ts)', () => {
+    const h = setup();
+    h.lifecycle.trackRun({ runId: 'r1', sessionId: 's1', scope: 'a', signal: null }).end();
+    h.lifecycle.trackRun({ runId: 'r2', scope: 'a', signal: null }).end();
+    const firstKeys = (runId: string, count: number) => Object.keys(h.runSpan(runId).attributes).slice(0, count).sort();
+    expect(firstKeys('r1', 3)).toEqual([ATTR_RUN_ID, ATTR_SCOPE_KEY, ATTR_SESSION_ID].sort());
+    expect(firstKeys('r2', 2)).toEqual([ATTR_RUN_ID, ATTR_SCOPE_KEY].sort());
   });
 
   it('logs through the diag logger under the package name', () => {

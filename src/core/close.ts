@@ -35,10 +35,13 @@ export interface Close extends RunCloseInfo {
   readonly errorFingerprint: string | undefined;
   /** No action explains an interrupt: `missing_provenance` names what is missing. */
   readonly unexplained: boolean;
-  /** Wall-clock ms of the end; the run's duration (when its start was timed) and the stop's, in ms. */
-  readonly atMs: number;
-  readonly runMs: number | undefined;
-  readonly stopMs: number | undefined;
+  /**
+   * Wall-clock ms of the end; the run's duration and the stop's, in ms. Filled in by `timeClose`
+   * once the run span has ended, from the span's own times when the SDK recorded them.
+   */
+  atMs: number;
+  runMs: number | undefined;
+  stopMs: number | undefined;
 }
 
 /**
@@ -72,16 +75,10 @@ function kindOf(cause: Cause | undefined): string | undefined {
 }
 
 /**
- * The close of `run` from its settled cause and outcome, at `now` (performance time). `expired`:
- * the package ended a run the host did not.
+ * The close of `run` from its settled cause and outcome (its times come later: `timeClose`).
+ * `expired`: the package ended a run the host did not.
  */
-export function closeOf(
-  run: RunRecord,
-  cause: Cause | undefined,
-  outcome: RecordedOutcome,
-  expired: boolean,
-  now: number,
-): Close {
+export function closeOf(run: RunRecord, cause: Cause | undefined, outcome: RecordedOutcome, expired: boolean): Close {
   const classification = verdictOf(cause, outcome)!;
   const action: ActionState | undefined = cause?.by === 'action' ? cause.action : undefined;
   const kind = kindOf(cause);
@@ -103,14 +100,58 @@ export function closeOf(
     outcome,
     errorFingerprint: run.errorFingerprint,
     unexplained: classification === 'unknown_scope_close' && action === undefined,
-    atMs: TIME_ORIGIN + now,
-    runMs: run.startedAt === undefined ? undefined : now - run.startedAt,
-    stopMs: run.interruptedAt === undefined ? undefined : now - run.interruptedAt,
+    atMs: 0,
+    runMs: undefined,
+    stopMs: undefined,
   };
 }
 
+/** An SDK span's start or end time in ms since the epoch; `undefined` on other spans, or before the end. */
+function msOf(time: unknown): number | undefined {
+  if (!Array.isArray(time)) return undefined;
+  const seconds: unknown = time[0];
+  const nanos: unknown = time[1];
+  if (typeof seconds !== 'number' || typeof nanos !== 'number' || (seconds === 0 && nanos === 0)) return undefined;
+  return seconds * 1e3 + nanos / 1e6;
+}
+
+/** `true` when the SDK records the span's start time (the run's start then needs no clock read). */
+export function timesItself(span: object): boolean {
+  return msOf((span as { startTime?: unknown }).startTime) !== undefined;
+}
+
+/**
+ * The close's times, once the run span has ended. A run that was never interrupted takes them
+ * from its span when the SDK recorded them (the span's end, and its duration): no clock read of
+ * the package's. Otherwise one reading of the monotonic clock, the one interrupts are timed on.
+ */
+export function timeClose(close: Close, run: RunRecord): void {
+  const span = run.span as { startTime?: unknown; endTime?: unknown };
+  const endMs = msOf(span.endTime);
+  const startMs = endMs === undefined || run.startedAt !== undefined ? undefined : msOf(span.startTime);
+  if (startMs !== undefined && run.interruptedAt === undefined) {
+    close.atMs = endMs!;
+    close.runMs = endMs! - startMs;
+    return;
+  }
+  const now = performance.now();
+  close.atMs = TIME_ORIGIN + now;
+  if (run.startedAt !== undefined) close.runMs = now - run.startedAt;
+  else if (startMs !== undefined) close.runMs = endMs! - startMs;
+  if (run.interruptedAt !== undefined) close.stopMs = now - run.interruptedAt;
+}
+
+/** A run that simply completed: the same attributes every time. */
+const COMPLETED: Attributes = Object.freeze({
+  [ATTR_CLOSE_CLASSIFICATION]: 'success',
+  [ATTR_CLOSE_SUMMARY_KEY]: summaryKeyOf('success', undefined),
+  [ATTR_RUN_OUTCOME]: 'completed',
+});
+
 /** The close's attributes, as the run span and the `run closed` child both carry them. */
 export function closeAttributes(close: Close): Attributes {
+  if (close.classification === 'success' && close.provenance === undefined && close.errorFingerprint === undefined)
+    return COMPLETED;
   const attributes: Attributes = {
     [ATTR_CLOSE_CLASSIFICATION]: close.classification,
     [ATTR_CLOSE_SUMMARY_KEY]: close.summaryKey,

@@ -2,7 +2,7 @@
 // (core/attribution.ts), one `Close` built (core/close.ts), and that close written once to every
 // output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
 import { SpanStatusCode, type Attributes, type Span, type SpanStatus } from '@opentelemetry/api';
-import { guarded } from '../guard.js';
+import { guarded, reportFailure } from '../guard.js';
 import { readProperty } from '../host-input.js';
 import { logger } from '../log.js';
 import { isInterruptError } from '../reasons.js';
@@ -11,7 +11,7 @@ import { ATTR_LINK_RELATION, LINK_RELATION_CLOSED_BY } from '../semconv.js';
 import type { RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
 import { causeAtEnd, interrupt } from './attribution.js';
 import { isRunOutcome, statusOf } from './classification.js';
-import { closeAttributes, closeOf, type Close } from './close.js';
+import { closeAttributes, closeOf, timeClose, type Close } from './close.js';
 import { openAction, type Core } from './parts.js';
 import { publishClose } from './publish.js';
 import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
@@ -55,7 +55,11 @@ function complete(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryRe
   core.registry.removeRun(run);
   core.watchdog.ended(run);
   if (!run.recording) return;
-  guarded('recording the end of a run', () => writeClose(core, run, settle(core, run, end, expired)), undefined);
+  try {
+    writeClose(core, run, settle(core, run, end, expired));
+  } catch (error) {
+    reportFailure('recording the end of a run', error);
+  }
 }
 
 /** The host's end options, read once (a getter that throws reads as absent). */
@@ -98,12 +102,12 @@ function outcomeOf(run: RunRecord, end: EndOptions, expired: ExpiryReason | unde
   return 'error';
 }
 
-/** The run's close: its outcome, its cause settled, one clock reading for every time in it. */
+/** The run's close: its outcome and its cause settled (its times are read once the span has ended). */
 function settle(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): Close {
   const outcome = outcomeOf(run, end, expired);
   const cause = causeAtEnd(core, run, outcome, end.closedBy);
   run.cause = cause;
-  const close = closeOf(run, cause, outcome, expired !== undefined, performance.now());
+  const close = closeOf(run, cause, outcome, expired !== undefined);
   run.classification = close.classification;
   return close;
 }
@@ -123,6 +127,7 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
     if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
   }
   if (run.ownsSpan) span.end();
+  timeClose(close, run);
   const closedRunSpan = run.closedRunSpan;
   if (closedRunSpan !== undefined) {
     run.closedRunSpan = undefined;

@@ -2,19 +2,14 @@
 // `closeScope` interrupts every run of a scope. Control flow never depends on telemetry: runs are
 // tracked (and `closeScope` aborts the signals their handles own) whether recording is on or off.
 import { SpanKind, trace, INVALID_SPAN_CONTEXT, type Attributes, type Span } from '@opentelemetry/api';
-import { guarded } from '../guard.js';
+import { guarded, reportFailure } from '../guard.js';
 import { isAbortSignal, isSpan, readProperty, readRunOptions, type RawRunOptions } from '../host-input.js';
 import { logger } from '../log.js';
 import { boundedId, INVALID_SCOPE_KEY } from '../redact.js';
-import {
-  ATTR_GEN_AI_CONVERSATION_ID,
-  ATTR_RUN_ID,
-  ATTR_SCOPE_KEY,
-  ATTR_SESSION_ID,
-  SPAN_NAME_RUN,
-} from '../semconv.js';
+import { ATTR_GEN_AI_CONVERSATION_ID, SPAN_NAME_RUN } from '../semconv.js';
 import type { RunHandle } from '../types.js';
 import { interrupt } from './attribution.js';
+import { timesItself } from './close.js';
 import { liveParent, type Core } from './parts.js';
 import { nextSequence, RunRecord, type Scope } from './records.js';
 import { Run } from './run-handle.js';
@@ -22,12 +17,26 @@ import { listen } from './signals.js';
 
 const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
+/**
+ * The run's identity, as the run span starts with it. The keys are written out (they are
+ * ATTR_RUN_ID, ATTR_SESSION_ID and ATTR_SCOPE_KEY; a test holds them equal) so that each shape is
+ * one object literal: computed keys would build the object property by property, on every run.
+ */
+function startAttributes(runId: string, sessionId: string | undefined, scopeKey: string): Attributes {
+  if (sessionId === undefined) return { 'session_host.run.id': runId, 'session_host.scope.key': scopeKey };
+  return { 'session_host.run.id': runId, 'session_host.session.id': sessionId, 'session_host.scope.key': scopeKey };
+}
+
 /** Tracks a run; `recording` false tracks it for `closeScope` only. Never throws. */
 export function trackRun(core: Core, options: unknown, recording: boolean): RunHandle {
   const raw = readRunOptions(options);
-  const record =
-    guarded('trackRun', () => startRun(core, raw, recording), undefined) ??
-    untracked(core, raw, isAbortSignal(raw.signal) ? raw.signal : undefined);
+  let record: RunRecord;
+  try {
+    record = startRun(core, raw, recording);
+  } catch (error) {
+    reportFailure('trackRun', error);
+    record = untracked(core, raw, isAbortSignal(raw.signal) ? raw.signal : undefined);
+  }
   return new Run(record);
 }
 
@@ -52,8 +61,7 @@ function startRun(core: Core, raw: RawRunOptions, recording: boolean): RunRecord
   const runId = boundedId(raw.runId);
   const sessionId = raw.sessionId === undefined ? undefined : boundedId(raw.sessionId);
   const scopeKey = scope?.key ?? INVALID_SCOPE_KEY;
-  const attributes: Attributes = { [ATTR_RUN_ID]: runId, [ATTR_SCOPE_KEY]: scopeKey };
-  if (sessionId !== undefined) attributes[ATTR_SESSION_ID] = sessionId;
+  const attributes = startAttributes(runId, sessionId, scopeKey);
   let span: Span;
   let ownsSpan = true;
   if (raw.span !== undefined && isSpan(raw.span)) {
@@ -67,7 +75,10 @@ function startRun(core: Core, raw: RawRunOptions, recording: boolean): RunRecord
     span = core.tracer().startSpan(SPAN_NAME_RUN, { kind: SpanKind.INTERNAL, attributes }, liveParent(core));
   }
   const run = new RunRecord(core.owner, true, runId, sessionId, scopeKey, span, ownsSpan, hostSignal, nextSequence());
-  if (core.snapshot.keepsCloses || core.settings.maxRunAgeMs > 0) run.startedAt = performance.now();
+  // The watchdog needs the start; the snapshot's run duration comes from the span's own times
+  // when the SDK records them, else from this.
+  if (core.settings.maxRunAgeMs > 0 || (core.snapshot.keepsCloses && !timesItself(span)))
+    run.startedAt = performance.now();
   let alreadyAborted = false;
   if (hostSignal !== undefined) {
     alreadyAborted = readProperty(hostSignal, 'aborted') === true;
