@@ -148,10 +148,32 @@ const COMPLETED: Attributes = Object.freeze({
   [ATTR_RUN_OUTCOME]: 'completed',
 });
 
-/** The close's attributes, as the run span and the `run closed` child both carry them. */
-export function closeAttributes(close: Close): Attributes {
+/**
+ * The close's attributes, as the run span and the `run closed` child both carry them. A run that
+ * simply completed gets the one shared object; the closes of one action share one object per run
+ * of equal closes (a fan-out builds one, not one per run).
+ */
+export function closeAttributes(close: Close, action: ActionState | undefined): Attributes {
   if (close.classification === 'success' && close.provenance === undefined && close.errorFingerprint === undefined)
     return COMPLETED;
+  if (action === undefined) return attributesOf(close);
+  const last = action.lastClose;
+  if (
+    last !== undefined &&
+    last.outcome === close.outcome &&
+    last.provenance === close.provenance &&
+    last.late === close.late &&
+    last.errorFingerprint === close.errorFingerprint &&
+    last.summaryKey === close.summaryKey
+  )
+    return last.attributes;
+  const attributes = Object.freeze(attributesOf(close));
+  const { outcome, provenance, late, errorFingerprint, summaryKey } = close;
+  action.lastClose = { outcome, provenance, late, errorFingerprint, summaryKey, attributes };
+  return attributes;
+}
+
+function attributesOf(close: Close): Attributes {
   const attributes: Attributes = {
     [ATTR_CLOSE_CLASSIFICATION]: close.classification,
     [ATTR_CLOSE_SUMMARY_KEY]: close.summaryKey,

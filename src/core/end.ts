@@ -70,10 +70,22 @@ interface EndOptions {
 }
 const NO_END_OPTIONS: EndOptions = Object.freeze({ outcome: undefined, error: undefined, closedBy: undefined });
 
+/** `{ outcome }` alone, the common end: one shared object per outcome. */
+const OUTCOME_ONLY = new Map<unknown, EndOptions>(
+  (['completed', 'error', 'user_cancel', 'interrupted'] as const).map((outcome) => [
+    outcome,
+    Object.freeze({ outcome, error: undefined, closedBy: undefined }),
+  ]),
+);
+
 function readEndOptions(options: unknown): EndOptions {
   if (typeof options !== 'object' || options === null) return NO_END_OPTIONS;
   try {
     const { outcome, error, closedBy } = options as RunEndOptions;
+    if (error === undefined && closedBy === undefined) {
+      const shared = OUTCOME_ONLY.get(outcome);
+      if (shared !== undefined) return shared;
+    }
     return { outcome, error, closedBy };
   } catch {
     // One getter threw: read the others alone.
@@ -114,9 +126,9 @@ function settle(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReas
 
 /** Writes `close` to every output: run span, closed-run span, hook, metrics, snapshot. */
 function writeClose(core: Core, run: RunRecord, close: Close): void {
-  const attributes = closeAttributes(close);
-  const status = statusOf(close.classification);
   const action = actionOf(run.cause);
+  const attributes = closeAttributes(close, action);
+  const status = statusOf(close.classification);
   const { span } = run;
   if (span.isRecording()) {
     writeTo(span, attributes, status);

@@ -1,7 +1,15 @@
 // The records the core keeps: one per open lifecycle action, one per tracked run, and the cause a
 // run's close is decided on. Plain data: the core's other modules act on them. A run reaches the
 // code that owns it only through the small `RunOwner` interface, never through the tracker.
-import { ROOT_CONTEXT, trace, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { CloseClassification, InterruptMeta, RunEndOptions } from '../types.js';
 import { classificationForKind } from './classification.js';
 import type { ScopeMember, ScopeState } from './scope-registry.js';
@@ -46,6 +54,17 @@ export class ActionState {
   ended = false;
   endedAt = 0;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The attributes of the last close this action gave (core/close.ts): equal closes share them. */
+  lastClose:
+    | {
+        readonly outcome: string;
+        readonly provenance: string | undefined;
+        readonly late: boolean;
+        readonly errorFingerprint: string | undefined;
+        readonly summaryKey: string;
+        readonly attributes: Attributes;
+      }
+    | undefined;
   /** The causes this action gives, one per provenance and lateness (a fan-out allocates none per run). */
   private readonly causes = new Map<string, Cause>();
 

@@ -5,6 +5,7 @@
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { guarded } from '../guard.js';
+import { readProperty } from '../host-input.js';
 import type { RunRecord } from './records.js';
 
 interface Listening {
@@ -13,6 +14,8 @@ interface Listening {
   queued: boolean;
 }
 const bySignal = new WeakMap<AbortSignal, Listening>();
+/** A signal aborts once: its listener goes with the abort, and no run's end has to remove it. */
+const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
 const emptied: AbortSignal[] = [];
 
 function onAbort(this: AbortSignal): void {
@@ -41,7 +44,7 @@ export function listen(run: RunRecord, signal: AbortSignal): boolean {
     const added = guarded(
       'trackRun: listening to the signal (use run.interrupted())',
       () => {
-        signal.addEventListener('abort', onAbort);
+        signal.addEventListener('abort', onAbort, ONCE);
         return true;
       },
       false,
@@ -70,6 +73,12 @@ export function unlisten(run: RunRecord, signal: AbortSignal): void {
     return;
   }
   entry.runs = undefined;
+  // An aborted signal has already dropped its listener (`once`): nothing to remove, which keeps a
+  // dispose-all (one aborted signal per run) from removing a listener per run.
+  if (readProperty(signal, 'aborted') === true) {
+    if (!entry.queued) bySignal.delete(signal);
+    return;
+  }
   if (entry.queued) return;
   entry.queued = true;
   if (emptied.push(signal) === 1) queueMicrotask(letGo);

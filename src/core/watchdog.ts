@@ -1,7 +1,7 @@
 // Ends runs that nobody ends: interrupted runs the host never ended within the grace period, and
-// (when enabled) runs older than the maximum age. One unref'd timer, armed only while there is
-// something to watch: it never keeps the process alive, and costs the hot path nothing while
-// the maximum age is off.
+// (when enabled) runs older than the maximum age. One unref'd timer, armed while there is
+// something to watch and let go by the first sweep that finds nothing: it never keeps the process
+// alive, and costs the hot path nothing while the maximum age is off.
 
 export interface WatchedRun {
   /** Set whenever the maximum age is on. */
@@ -51,7 +51,8 @@ export class RunWatchdog<R extends WatchedRun> {
     if (run.watch === 'interrupted') this.interrupted.delete(run);
     else this.alive.delete(run);
     run.watch = undefined;
-    if (this.interrupted.size === 0 && this.alive.size === 0) this.disarm();
+    // The timer stays until a sweep finds nothing to watch: a dispose-all interrupts and ends its
+    // runs one after another, and must not arm and disarm a timer for each.
   }
 
   private arm(): void {
@@ -70,6 +71,10 @@ export class RunWatchdog<R extends WatchedRun> {
 
   /** Ends what is due. Public for tests that drive time themselves. */
   sweep(now = performance.now()): void {
+    if (this.interrupted.size === 0 && this.alive.size === 0) {
+      this.disarm();
+      return;
+    }
     const { graceMs, maxAgeMs } = this.limits();
     if (graceMs > 0) {
       for (const run of this.interrupted) {
