@@ -35,7 +35,7 @@ export function finish(core: Core, run: RunRecord, options: RunEndOptions | unde
       // An interrupt reported only at the end (a fiber interrupted before the finalizer that
       // closes its scope ran): attributed now, by the same rules.
       interrupt(core, run, undefined);
-    } else if (run.listening && openAction(core) !== undefined) {
+    } else if (run.listening !== undefined && openAction(core) !== undefined) {
       // Ended inside an abort listener of a signal this run's signal follows (`AbortSignal.any`):
       // the run's own signal aborts right after, in the same context. Finish once that has had
       // its turn, so the close still has its cause.
@@ -51,7 +51,7 @@ export function finish(core: Core, run: RunRecord, options: RunEndOptions | unde
 function complete(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): void {
   if (run.ended) return;
   run.ended = true;
-  if (run.listening) unlisten(run, run.hostSignal!);
+  if (run.listening !== undefined) unlisten(run, run.listening, run.hostSignal!);
   core.registry.removeRun(run);
   core.watchdog.ended(run);
   if (!run.recording) return;

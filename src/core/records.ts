@@ -146,6 +146,13 @@ export interface PendingCause {
   readonly reasonKind: string | undefined;
 }
 
+/** One signal's abort listener (core/signals.ts) and the runs on it. */
+export interface Listening {
+  runs: RunRecord | Set<RunRecord> | undefined;
+  /** Waiting in `emptied` to be let go. */
+  queued: boolean;
+}
+
 /** What a run's handle calls on the code that owns it. */
 export interface RunOwner {
   interrupt(run: RunRecord, meta: InterruptMeta | undefined): void;
@@ -170,7 +177,7 @@ export class RunRecord implements WatchedRun, ScopeMember<RunRecord> {
   closedRunSpanDated = false;
   errorFingerprint: string | undefined;
   /** Listening to the host's signal (core/signals.ts), and an end waiting for that signal's turn. */
-  listening = false;
+  listening: Listening | undefined = undefined;
   endDeferred = false;
   /** Set by closeScope: an owned signal read for the first time later is already aborted. */
   scopeClosed = false;

@@ -6,13 +6,8 @@
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { guarded } from '../guard.js';
 import { readProperty } from '../host-input.js';
-import type { RunRecord } from './records.js';
+import type { Listening, RunRecord } from './records.js';
 
-interface Listening {
-  runs: RunRecord | Set<RunRecord> | undefined;
-  /** Waiting in `emptied` to be let go. */
-  queued: boolean;
-}
 const bySignal = new WeakMap<AbortSignal, Listening>();
 /** A signal aborts once: its listener goes with the abort, and no run's end has to remove it. */
 const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
@@ -37,9 +32,9 @@ function letGo(): void {
   }
 }
 
-/** Listens to `signal` for `run`; `false` when the signal cannot be listened to. */
-export function listen(run: RunRecord, signal: AbortSignal): boolean {
-  const entry = bySignal.get(signal);
+/** Listens to `signal` for `run`; `undefined` when the signal cannot be listened to. */
+export function listen(run: RunRecord, signal: AbortSignal): Listening | undefined {
+  let entry = bySignal.get(signal);
   if (entry === undefined) {
     const added = guarded(
       'trackRun: listening to the signal (use run.interrupted())',
@@ -49,8 +44,9 @@ export function listen(run: RunRecord, signal: AbortSignal): boolean {
       },
       false,
     );
-    if (!added) return false;
-    bySignal.set(signal, { runs: run, queued: false });
+    if (!added) return undefined;
+    entry = { runs: run, queued: false };
+    bySignal.set(signal, entry);
   } else if (entry.runs === undefined) {
     entry.runs = run;
   } else if (entry.runs instanceof Set) {
@@ -58,13 +54,11 @@ export function listen(run: RunRecord, signal: AbortSignal): boolean {
   } else {
     entry.runs = new Set([entry.runs, run]);
   }
-  return true;
+  return entry;
 }
 
-/** Stops listening for `run`; the signal's listener goes once no run is left on it. */
-export function unlisten(run: RunRecord, signal: AbortSignal): void {
-  const entry = bySignal.get(signal);
-  if (entry === undefined) return;
+/** Stops listening for `run` (on `entry`, what `listen` gave it); the listener goes with the last run. */
+export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal): void {
   const { runs } = entry;
   if (runs instanceof Set) {
     runs.delete(run);
@@ -75,11 +69,7 @@ export function unlisten(run: RunRecord, signal: AbortSignal): void {
   entry.runs = undefined;
   // An aborted signal has already dropped its listener (`once`): nothing to remove, which keeps a
   // dispose-all (one aborted signal per run) from removing a listener per run.
-  if (readProperty(signal, 'aborted') === true) {
-    if (!entry.queued) bySignal.delete(signal);
-    return;
-  }
-  if (entry.queued) return;
+  if (entry.queued || readProperty(signal, 'aborted') === true) return;
   entry.queued = true;
   if (emptied.push(signal) === 1) queueMicrotask(letGo);
 }

@@ -37,6 +37,7 @@ export class Tracker implements Core {
   private explicitMeterProvider: MeterProvider | undefined;
   private cachedMetrics: LifecycleMetrics | undefined;
   private meterSettled = false;
+  private meterCheckedThisTurn = false;
   private readonly warned = new Set<string>();
 
   constructor(settings: Settings) {
@@ -76,10 +77,17 @@ export class Tracker implements Core {
   /**
    * The metrics of the provider set on the instrumentation, else of the global one, resolved when
    * recording: until a global provider is registered (the API answers with its no-op one), it is
-   * looked up again at each record; once one is, it is kept.
+   * looked up again at the first record of each microtask; once one is, it is kept.
    */
   metrics(): LifecycleMetrics {
-    if (this.cachedMetrics !== undefined && this.meterSettled) return this.cachedMetrics;
+    if (this.cachedMetrics !== undefined && (this.meterSettled || this.meterCheckedThisTurn)) return this.cachedMetrics;
+    if (!this.meterSettled) {
+      // Looked up at most once per turn of the event loop: a dispose-all closes its runs in one.
+      this.meterCheckedThisTurn = true;
+      queueMicrotask(() => {
+        this.meterCheckedThisTurn = false;
+      });
+    }
     const provider = this.explicitMeterProvider ?? metrics.getMeterProvider();
     if (provider !== this.meterProvider || this.cachedMetrics === undefined) {
       this.cachedMetrics = new LifecycleMetrics(meterOf(provider));
