@@ -24,7 +24,7 @@ const NON_RECORDING_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
  */
 function startAttributes(runId: string, sessionId: string | undefined, scopeKey: string): Attributes {
   if (sessionId === undefined) return { 'session_host.run.id': runId, 'session_host.scope.key': scopeKey };
-  return { 'session_host.run.id': runId, 'session_host.session.id': sessionId, 'session_host.scope.key': scopeKey };
+  return { 'session_host.run.id': runId, 'session_host.scope.key': scopeKey, 'session_host.session.id': sessionId };
 }
 
 /** Tracks a run; `recording` false tracks it for `closeScope` only. Never throws. */
