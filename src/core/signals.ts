@@ -10,7 +10,7 @@ import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
 /** A signal aborts once: its listener goes with the abort, and no run's end has to remove it. */
-const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
+const ONCE = Object.freeze({ once: true });
 const emptied: AbortSignal[] = [];
 
 function onAbort(this: AbortSignal): void {
