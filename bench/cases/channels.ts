@@ -2,6 +2,7 @@
 // when nobody listens, and what the channel path costs against the direct API when the package
 // listens. Both cases run in a process of their own (bench/run.ts): no instrumentation may exist
 // before the first one, and only one may listen during the second.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { comparePair, type Side } from '../harness.js';
@@ -139,6 +140,39 @@ export const channelCases: Record<string, CaseFn> = {
         await runs[1]!.done;
       });
     };
+    // Node's own share: the direct API, each call also traced on channels of other names that
+    // no-op subscribers hear (a bound store on the lifecycle one, as the package binds its own).
+    const otherRun = diagnosticsChannel.tracingChannel('bench_other:run');
+    const otherLifecycle = diagnosticsChannel.tracingChannel('bench_other:lifecycle');
+    const noop = (): void => {};
+    const noops = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
+    otherRun.subscribe(noops);
+    otherLifecycle.subscribe(noops);
+    const otherStore = new AsyncLocalStorage<object>();
+    otherLifecycle.start.bindStore(otherStore, (context) => context as object);
+    const tracedDirectOp = async (i: number): Promise<void> => {
+      const scope = SCOPES[i & 15]!;
+      const runs = [0, 1].map((k) => {
+        const controller = new AbortController();
+        const { promise, finish } = work(controller.signal);
+        const runId = RUN_IDS[(2 * i + k) & 1023]!;
+        const run = lifecycle.trackRun({ runId, sessionId: 'session-1', scope, signal: controller.signal });
+        const traced = otherRun.tracePromise(() => promise, { runId, scope, signal: controller.signal });
+        const done = traced.then(
+          () => run.end({ outcome: 'completed' }),
+          (error: unknown) => run.end({ error }),
+        );
+        return { controller, finish, done };
+      });
+      runs[0]!.finish();
+      await runs[0]!.done;
+      const reload = () =>
+        lifecycle.action('instance_reload', { scopes: [scope] }, async () => {
+          runs[1]!.controller.abort();
+          await runs[1]!.done;
+        });
+      await otherLifecycle.tracePromise(reload, { kind: 'instance_reload', scopes: [scope] });
+    };
     const side = (op: (i: number) => Promise<void>): Side => ({
       async run(ops) {
         for (let i = 0; i < ops; i++) await op(i);
@@ -147,12 +181,23 @@ export const channelCases: Record<string, CaseFn> = {
     const before = lifecycle.snapshot().closes_by_classification;
     const r = await comparePair(side(channelOp), side(directOp), { ops: 2_000, samples: 31, warmup: 5 });
     const after = lifecycle.snapshot().closes_by_classification;
+    const node = await comparePair(side(channelOp), side(tracedDirectOp), { ops: 2_000, samples: 21, warmup: 3 });
+    otherRun.unsubscribe(noops);
+    otherLifecycle.unsubscribe(noops);
+    otherLifecycle.start.unbindStore(otherStore);
     lifecycle.disable();
     progress('channel_subscribed');
     const result = pairResult('channel_subscribed', r, 2);
     // Proof that both sides did the work: every operation closed one run as success and one as a reload.
     const reloads = after.local_instance_reload - before.local_instance_reload;
-    result.extra = { reload_closes: reloads, success_closes: after.success - before.success };
+    result.extra = {
+      reload_closes: reloads,
+      success_closes: after.success - before.success,
+      // The channel path against the direct API plus Node's tracing alone: what the package's
+      // subscriber adds (1.00: nothing beyond what tracePromise itself costs).
+      vs_direct_with_node_tracing: node.ratio,
+      node_tracing_ratio: node.baselineNs / r.baselineNs,
+    };
     return result;
   },
 };
