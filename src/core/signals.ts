@@ -4,17 +4,26 @@
 // finds the runs of the signal that fired through a WeakMap, so nothing here keeps a signal alive.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
-import { guarded } from '../guard.js';
+import { guarded, reportFailure } from '../guard.js';
 import { readProperty } from '../host-input.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
 const emptied: AbortSignal[] = [];
 
+/** Removes the listener; a signal-like object that cannot holds nothing of ours that matters. */
+function stopListening(signal: AbortSignal): void {
+  try {
+    signal.removeEventListener('abort', onAbort);
+  } catch (error) {
+    reportFailure('removing an abort listener', error);
+  }
+}
+
 function onAbort(this: AbortSignal): void {
   // A signal aborts once: its listener goes now, so no run's end has to remove it (a dispose-all
   // aborts a signal per run). Not the `once` option: parsing it makes every add slower.
-  guarded('removing an abort listener', () => this.removeEventListener('abort', onAbort), undefined);
+  stopListening(this);
   const runs = bySignal.get(this)?.runs;
   if (runs === undefined) return;
   if (runs instanceof Set) for (const run of [...runs]) run.owner.interrupt(run, undefined);
@@ -28,8 +37,7 @@ function letGo(): void {
     entry.queued = false;
     if (entry.runs !== undefined) continue;
     bySignal.delete(signal);
-    // A signal-like object that cannot remove listeners holds nothing of ours that matters.
-    guarded('removing an abort listener', () => signal.removeEventListener('abort', onAbort), undefined);
+    stopListening(signal);
   }
 }
 

@@ -82,7 +82,7 @@ export class Tracker implements Core {
   metrics(): LifecycleMetrics {
     if (this.cachedMetrics !== undefined && (this.meterSettled || this.meterCheckedThisTurn)) return this.cachedMetrics;
     if (!this.meterSettled) {
-      // Looked up at most once per turn of the event loop: a dispose-all closes its runs in one.
+      // Looked up at most once until the microtask queue runs: a dispose-all closes its runs before.
       this.meterCheckedThisTurn = true;
       queueMicrotask(() => {
         this.meterCheckedThisTurn = false;

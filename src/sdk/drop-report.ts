@@ -3,7 +3,7 @@
 // metric, which a private reader sums. Every increase is reported on the diag logger.
 import { logger } from '../log.js';
 import { guardedAsync } from './guarded-async.js';
-import { noSpans, SPAN_KINDS, type SpanCounts } from './evidence-queue.js';
+import { EVIDENCE_KINDS, noSpans, SPAN_KINDS, type SpanCounts } from './evidence-queue.js';
 import type { DropTotals } from './types.js';
 
 type MetricsSdk = typeof import('@opentelemetry/sdk-metrics');
@@ -24,8 +24,6 @@ export interface DropSources {
   /** Spans the export wrapper gave up before they reached the exporter; counted as failed. */
   abandoned(): number;
 }
-
-const EVIDENCE: readonly (keyof SpanCounts)[] = ['run_lifecycle', 'run_closed', 'action'];
 
 const sum = (counts: SpanCounts): number => SPAN_KINDS.reduce((total, kind) => total + counts[kind], 0);
 
@@ -79,7 +77,7 @@ export function createDropReporter(sdk: MetricsSdk, queueSize: number, sources: 
     async report() {
       const now = await totals();
       if (now.queueFull > reported.queueFull) {
-        const evidence = EVIDENCE.some((kind) => now.queueFullByKind[kind] > reported.queueFullByKind[kind]);
+        const evidence = EVIDENCE_KINDS.some((kind) => now.queueFullByKind[kind] > reported.queueFullByKind[kind]);
         logger.warn(
           `${now.queueFull - reported.queueFull} spans dropped ` +
             `because the span queue (${queueSize}) was full ` +

@@ -8,18 +8,8 @@ import {
   ATTR_ACTION_ID,
   ATTR_CLOSE_CLASSIFICATION,
 } from '../semconv.js';
-
 import type { DroppedSpanKind as SpanKind } from './types.js';
 
-/** What a dropped span was, lowest tier first. */
-export const SPAN_KINDS: readonly SpanKind[] = [
-  'run_completed',
-  'run_other',
-  'other',
-  'run_lifecycle',
-  'run_closed',
-  'action',
-];
 export type SpanCounts = Record<SpanKind, number>;
 
 /**
@@ -37,7 +27,15 @@ const TIER: Record<SpanKind, number> = {
   run_closed: 3,
   action: 4,
 };
-const TIERS = 5;
+const TIERS = Math.max(...Object.values(TIER)) + 1;
+
+/** What a dropped span was, lowest tier first (every kind, as the tier table lists them). */
+export const SPAN_KINDS = Object.keys(TIER) as readonly SpanKind[];
+/** The tiers from which a span is lifecycle evidence. */
+const FIRST_EVIDENCE_TIER = 2;
+
+/** The kinds that are lifecycle evidence: what an operator reads after an action. */
+export const EVIDENCE_KINDS: readonly SpanKind[] = SPAN_KINDS.filter((kind) => TIER[kind] >= FIRST_EVIDENCE_TIER);
 
 export interface QueuedSpanLike {
   readonly name: string;
@@ -57,14 +55,7 @@ export function spanKindOf(span: QueuedSpanLike): SpanKind {
   return 'other';
 }
 
-export const noSpans = (): SpanCounts => ({
-  run_completed: 0,
-  run_other: 0,
-  other: 0,
-  run_lifecycle: 0,
-  run_closed: 0,
-  action: 0,
-});
+export const noSpans = (): SpanCounts => Object.fromEntries(SPAN_KINDS.map((kind) => [kind, 0])) as SpanCounts;
 
 export class EvidenceQueue<S extends QueuedSpanLike> {
   private readonly tiers: S[][] = Array.from({ length: TIERS }, () => []);
