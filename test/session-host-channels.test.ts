@@ -2,7 +2,6 @@
 // and imports nothing of the package, and the same scripted traffic gives the same lifecycle trees
 // as the direct adoption (same actions, kinds and counts, same classification per run, same
 // `run closed` children and links), compared by structure, never by ids or times.
-import { spawnSync } from 'node:child_process';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSessionHost, type SessionHost, type SessionHostOptions } from '../examples/session-host/host.js';
 import { idOf, setup, type Harness } from './utils/harness.js';
-import { httpJson, ROOT } from './utils/processes.js';
+import { httpJson, ROOT, runDemo } from './utils/processes.js';
 
 const harnesses: Harness[] = [];
 const hosts: SessionHost[] = [];
@@ -194,13 +193,8 @@ describe('the channel-only example host', () => {
 });
 
 describe('npm run demo -- --channels', () => {
-  it('prints the same trees and counts as the default demo, from the channel-only host', () => {
-    const result = spawnSync('npm', ['run', '--silent', 'demo', '--', '--channels'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-      timeout: 60_000,
-    });
+  it('prints the same trees and counts as the default demo, from the channel-only host', async () => {
+    const result = await runDemo(['--channels']);
     expect(result.status, result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).toContain('channel-only host: its store publishes on node:diagnostics_channel');

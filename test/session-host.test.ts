@@ -1,5 +1,4 @@
 // The example session host, end to end over HTTP on loopback, with its spans asserted.
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { startSessionHost, type SessionHost } from '../examples/session-host/hos
 import type { LifecycleSnapshot } from '../src/index.js';
 import { setup, type Harness } from './utils/harness.js';
 import { startReceiver } from '../support/otlp-receiver.js';
-import { httpJson, ROOT } from './utils/processes.js';
+import { httpJson, ROOT, runDemo } from './utils/processes.js';
 import { freePort } from '../support/net.js';
 
 let h: Harness;
@@ -115,22 +114,11 @@ describe('example session host over HTTP', () => {
   });
 });
 
-const demo = (env: Record<string, string>) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      'npm',
-      ['run', '--silent', 'demo'],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-
 describe('npm run demo', () => {
   it('also exports to OTEL_EXPORTER_OTLP_ENDPOINT when it is set, and says so', async () => {
     const receiver = await startReceiver();
     try {
-      const result = await demo({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      const result = await runDemo([], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toContain(`spans recorded in memory and exported to ${receiver.url}`);
       const names = receiver.spans().map((span) => span.name);
@@ -144,20 +132,15 @@ describe('npm run demo', () => {
 
   it('finishes cleanly when that endpoint is down', async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const result = await demo({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
+    const result = await runDemo([], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       new RegExp(`could not export to ${endpoint} \\((ECONNREFUSED|export failed)\\); the output above is complete`),
     );
   });
 
-  it('prints the lifecycle trees, the unexplained closes, the close table and a snapshot line, in 100 columns', () => {
-    const result = spawnSync('npm', ['run', '--silent', 'demo'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-      timeout: 60_000,
-    });
+  it('prints the lifecycle trees, the unexplained closes, the close table and a snapshot line, in 100 columns', async () => {
+    const result = await runDemo();
     expect(result.status, result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).toContain('spans recorded in memory');

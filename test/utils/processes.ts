@@ -1,6 +1,6 @@
 // Helpers for tests that run real processes on loopback: free ports, long-running children that
 // are stopped by their process id, and small HTTP calls.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,5 +183,30 @@ export function runScript(
       if (code !== 0 && signal === null) reject(new Error(`host exited ${code}: ${stderr}`));
       else resolve({ stdout, stderr, code, signal, ms: Date.now() - started });
     });
+  });
+}
+
+/**
+ * `npm run demo` with `args`, without colour, on the in-memory exporter unless `env` names an
+ * endpoint: what a user sees. Asynchronous, so a receiver in this process can answer it.
+ */
+export function runDemo(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const extra = args.length > 0 ? ['--', ...args] : [];
+  return new Promise((resolve) => {
+    execFile(
+      'npm',
+      ['run', '--silent', 'demo', ...extra],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '', ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
