@@ -15,17 +15,24 @@ const PREFIX_STARTS = new Set(
   ),
 );
 
-const isLetterOrDigit = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
+/** Per ASCII code: 2 for a letter or digit, 1 for `-` and `_`, 0 for anything else. */
+const ID_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letterOrDigit = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  ID_CHAR[c] = letterOrDigit ? 2 : c === 45 || c === 95 ? 1 : 0;
+}
 
-/** `[A-Za-z0-9][A-Za-z0-9_-]{0,47}`, not starting like a credential. A loop: ids are checked on every run. */
+/** `[A-Za-z0-9][A-Za-z0-9_-]{0,47}`, not starting like a credential. A table loop: ids are checked on every run. */
 function isSafeId(value: string): boolean {
   const length = value.length;
-  if (length === 0 || length > MAX_SAFE_ID || !isLetterOrDigit(value.charCodeAt(0))) return false;
+  if (length === 0 || length > MAX_SAFE_ID) return false;
+  const first = value.charCodeAt(0);
+  if (first > 127 || ID_CHAR[first] !== 2) return false;
   for (let i = 1; i < length; i++) {
     const c = value.charCodeAt(i);
-    if (!isLetterOrDigit(c) && c !== 45 && c !== 95) return false;
+    if (c > 127 || ID_CHAR[c] === 0) return false;
   }
-  const start = ((value.charCodeAt(0) | 32) << 8) | (value.charCodeAt(1) | 32);
+  const start = ((first | 32) << 8) | (value.charCodeAt(1) | 32);
   return !PREFIX_STARTS.has(start) || !CREDENTIAL_PREFIX.test(value);
 }
 /** The last two answers (the older one is replaced): run ids and a repeating session id alternate. */

@@ -53,6 +53,29 @@ describe('one abort listener per AbortSignal', () => {
     }
   });
 
+  it('a signal let go after its last run is listened to again by the next, which still sees the abort', async () => {
+    const h = setup();
+    const controller = new AbortController();
+    const other = new AbortController();
+    h.lifecycle.trackRun({ runId: 'first', scope: DIR, signal: controller.signal }).end();
+    await tick();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const second = h.lifecycle.trackRun({ runId: 'second', scope: DIR, signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    // A run on another signal in between: each run listens to its own.
+    h.lifecycle.trackRun({ runId: 'between', scope: DIR, signal: other.signal }).end();
+    const third = h.lifecycle.trackRun({ runId: 'third', scope: DIR, signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    h.lifecycle.action('instance_dispose', () => controller.abort());
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    second.end({ outcome: 'error' });
+    third.end({ outcome: 'error' });
+    await tick();
+    expect(h.runSpan('second').attributes['session_host.close.classification']).toBe('local_instance_dispose');
+    expect(h.runSpan('third').attributes['session_host.close.classification']).toBe('local_instance_dispose');
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
+  });
+
   it("a run on AbortSignal.any() ended inside the source signal's own listener still records its close", async () => {
     const h = setup();
     const source = new AbortController();

@@ -17,6 +17,11 @@ describe('bounds', () => {
       'ghp_abcdef',
       'eyJhbGciOi.x.y',
       'has space',
+      'rün-1',
+      '-run-1',
+      '_run',
+      'run.1',
+      'run\u0141',
       'x'.repeat(129),
     ]) {
       expect(boundedId(unsafe)).toBe(`h:${h16(unsafe)}`);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { RunWatchdog, type WatchedRun } from '../src/core/watchdog.js';
 import { hostRun, setup } from './utils/harness.js';
 import { ROOT } from './utils/processes.js';
 
@@ -94,5 +95,50 @@ describe('runs nobody ends', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ runsInFlight: 2 });
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('the watch lists', () => {
+  type Watched = WatchedRun & { name: string };
+  const watched = (name: string, startedAt?: number): Watched => ({
+    name,
+    startedAt,
+    interruptedAt: undefined,
+    watch: undefined,
+    prevWatched: undefined,
+    nextWatched: undefined,
+  });
+
+  it('expires the due runs oldest first, skips the ended and the young, and lets go of what it expired', () => {
+    const expired: string[] = [];
+    const dog = new RunWatchdog<Watched>(
+      () => 100,
+      () => 1000,
+      (run, reason) => {
+        expired.push(`${run.name}:${reason}`);
+        dog.ended(run);
+      },
+    );
+    const runs = ['a', 'b', 'c', 'd'].map((name, i) => watched(name, i * 10));
+    for (const run of runs) dog.started(run);
+    // Interrupted in the order c, a, d: the grace list keeps that order, the age list keeps b.
+    for (const [run, at] of [
+      [runs[2]!, 0],
+      [runs[0]!, 5],
+      [runs[3]!, 50],
+    ] as const) {
+      run.interruptedAt = at;
+      dog.wasInterrupted(run);
+    }
+    dog.ended(runs[0]!);
+    expect(runs[0]!.watch).toBeUndefined();
+    dog.sweep(120); // c is due (120 - 0 >= 100), d is not (70); b is young (110 < 1000)
+    expect(expired).toEqual(['c:grace']);
+    dog.sweep(1020); // d is due; b is past the maximum age (1020 - 10)
+    expect(expired).toEqual(['c:grace', 'd:grace', 'b:max_age']);
+    for (const run of runs)
+      expect([run.watch, run.prevWatched, run.nextWatched]).toEqual([undefined, undefined, undefined]);
+    dog.sweep(5000);
+    expect(expired).toHaveLength(3);
   });
 });

@@ -9,7 +9,7 @@
 // timer, promise chain and run it created. A run started during a reload and crashing minutes later
 // runs in that context, but the reload did not close it. Only an open action is a cause.
 import { SpanKind, type Attributes } from '@opentelemetry/api';
-import { guarded } from '../guard.js';
+import { reportFailure } from '../guard.js';
 import { readOption, readProperty, spanContextOf } from '../host-input.js';
 import { logger } from '../log.js';
 import { meaningOf } from '../reasons.js';
@@ -38,7 +38,13 @@ export function interrupt(core: Core, run: RunRecord, meta: InterruptMeta | unde
   if (run.ended || run.interruptedAt !== undefined || !run.recording) return;
   run.interruptedAt = performance.now();
   core.watchdog.wasInterrupted(run);
-  run.cause = guarded('recording an interrupt', () => causeAtInterrupt(core, run, meta), NOTHING_PENDING);
+  try {
+    run.cause = causeAtInterrupt(core, run, meta);
+  } catch (error) {
+    // Caught inline, not through `guarded`: a dispose-all interrupts every run, and needs no closure each.
+    reportFailure('recording an interrupt', error);
+    run.cause = NOTHING_PENDING;
+  }
 }
 
 function causeAtInterrupt(core: Core, run: RunRecord, meta: InterruptMeta | undefined): Cause | PendingCause {

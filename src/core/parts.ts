@@ -41,8 +41,9 @@ export function openAction(core: Core): ActionState | undefined {
 /** The context a new span starts in: the active one, except that an ended action's span is no parent. */
 export function liveParent(core: Core): Context {
   const active = context.active();
-  const spanId = trace.getSpanContext(active)?.spanId;
-  if (spanId === undefined) return active;
+  // The package's own context first: outside an ended action (nearly every run) the active
+  // context's span is not read at all.
   const action = core.current.getStore();
-  return action?.ended && spanId === action.spanContext.spanId ? trace.deleteSpan(active) : active;
+  if (action === undefined || !action.ended) return active;
+  return trace.getSpanContext(active)?.spanId === action.spanContext.spanId ? trace.deleteSpan(active) : active;
 }

@@ -151,6 +151,8 @@ export interface Listening {
   runs: RunRecord | Set<RunRecord> | undefined;
   /** Waiting in `emptied` to be let go. */
   queued: boolean;
+  /** The signal aborted and the listener removed itself (no run's end has to). */
+  aborted: boolean;
 }
 
 /** What a run's handle calls on the code that owns it. */
@@ -168,6 +170,8 @@ export class RunRecord implements WatchedRun, ScopeMember<RunRecord> {
   // the watchdog's bookkeeping; `startedAt` is read only when a duration or age needs it
   startedAt: number | undefined;
   watch: WatchedRun['watch'] = undefined;
+  prevWatched: RunRecord | undefined = undefined;
+  nextWatched: RunRecord | undefined = undefined;
   /** When the interrupt was recorded (performance time), and what it decided. */
   interruptedAt: number | undefined;
   cause: Cause | PendingCause | undefined;

@@ -5,11 +5,17 @@
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { guarded, reportFailure } from '../guard.js';
-import { readProperty } from '../host-input.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
 const emptied: AbortSignal[] = [];
+/** The signal listened to last, and its entry: a host that runs many runs on one signal skips the WeakMap. */
+let lastSignal: AbortSignal | undefined;
+let lastEntry: Listening | undefined;
+
+function forget(signal: AbortSignal): void {
+  if (signal === lastSignal) lastSignal = lastEntry = undefined;
+}
 
 /** Removes the listener; a signal-like object that cannot holds nothing of ours that matters. */
 function stopListening(signal: AbortSignal): void {
@@ -24,7 +30,11 @@ function onAbort(this: AbortSignal): void {
   // A signal aborts once: its listener goes now, so no run's end has to remove it (a dispose-all
   // aborts a signal per run). Not the `once` option: parsing it makes every add slower.
   stopListening(this);
-  const runs = bySignal.get(this)?.runs;
+  forget(this);
+  const entry = bySignal.get(this);
+  if (entry === undefined) return;
+  entry.aborted = true;
+  const { runs } = entry;
   if (runs === undefined) return;
   if (runs instanceof Set) for (const run of [...runs]) run.owner.interrupt(run, undefined);
   else runs.owner.interrupt(runs, undefined);
@@ -37,13 +47,14 @@ function letGo(): void {
     entry.queued = false;
     if (entry.runs !== undefined) continue;
     bySignal.delete(signal);
+    forget(signal);
     stopListening(signal);
   }
 }
 
 /** Listens to `signal` for `run`; `undefined` when the signal cannot be listened to. */
 export function listen(run: RunRecord, signal: AbortSignal): Listening | undefined {
-  let entry = bySignal.get(signal);
+  let entry = signal === lastSignal ? lastEntry : bySignal.get(signal);
   if (entry === undefined) {
     const added = guarded(
       'trackRun: listening to the signal (use run.interrupted())',
@@ -54,7 +65,7 @@ export function listen(run: RunRecord, signal: AbortSignal): Listening | undefin
       false,
     );
     if (!added) return undefined;
-    entry = { runs: run, queued: false };
+    entry = { runs: run, queued: false, aborted: false };
     bySignal.set(signal, entry);
   } else if (entry.runs === undefined) {
     entry.runs = run;
@@ -63,6 +74,8 @@ export function listen(run: RunRecord, signal: AbortSignal): Listening | undefin
   } else {
     entry.runs = new Set([entry.runs, run]);
   }
+  lastSignal = signal;
+  lastEntry = entry;
   return entry;
 }
 
@@ -77,7 +90,7 @@ export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal):
   }
   entry.runs = undefined;
   // An aborted signal has already dropped its listener (onAbort): nothing to remove.
-  if (entry.queued || readProperty(signal, 'aborted') === true) return;
+  if (entry.queued || entry.aborted) return;
   entry.queued = true;
   if (emptied.push(signal) === 1) queueMicrotask(letGo);
 }
