@@ -1,16 +1,16 @@
 // The end of a run: its outcome read once from the host's end options, its cause settled
 // (core/attribution.ts), one `Close` built (core/close.ts), and that close written once to every
 // output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
-import { SpanStatusCode, type Attributes, type Span, type SpanStatus } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { guarded, reportFailure } from '../guard.js';
 import { readProperty } from '../host-input.js';
 import { logger } from '../log.js';
 import { isInterruptError } from '../reasons.js';
 import { errorFingerprint } from '../redact.js';
 import { ATTR_LINK_RELATION, LINK_RELATION_CLOSED_BY } from '../semconv.js';
-import type { RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
+import type { CloseClassification, RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
 import { causeAtEnd, interrupt } from './attribution.js';
-import { isRunOutcome, statusOf } from './classification.js';
+import { isErrorClassification, isRunOutcome, statusOf } from './classification.js';
 import { closeAttributes, closeOf, timeClose, type Close } from './close.js';
 import { openAction, type Core } from './parts.js';
 import { publishClose } from './publish.js';
@@ -124,31 +124,44 @@ function settle(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReas
   return close;
 }
 
-/** Writes `close` to every output: run span, closed-run span, hook, metrics, snapshot. */
+/**
+ * Writes `close` to every output: run span, closed-run span, hook, metrics, snapshot. What most
+ * runs skip (a back link, the hook, a child) is in functions of its own, so this stays small
+ * enough for the JIT to take whole into the end of a run.
+ */
 function writeClose(core: Core, run: RunRecord, close: Close): void {
   const action = actionOf(run.cause);
   const attributes = closeAttributes(close, action);
-  const status = statusOf(close.classification);
   const { span } = run;
   if (span.isRecording()) {
-    writeTo(span, attributes, status);
-    if (action !== undefined && typeof span.addLink === 'function') {
-      span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
-    }
-    const hook = core.settings.runCloseHook;
-    if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
+    writeTo(span, attributes, close.classification);
+    if (action !== undefined) linkBack(span, action);
+    if (core.settings.runCloseHook !== undefined) callHook(core, span, close);
   }
   if (run.ownsSpan) span.end();
   timeClose(close, run);
-  const closedRunSpan = run.closedRunSpan;
-  if (closedRunSpan !== undefined) {
-    run.closedRunSpan = undefined;
-    writeTo(closedRunSpan, attributes, status);
-    closedRunSpan.end(run.closedRunSpanDated ? close.atMs : undefined);
-  }
+  if (run.closedRunSpan !== undefined) endClosedRunSpan(run, attributes, close);
   core.metrics().runClosed(close.classification, close.kind);
   core.snapshot.add(close);
   publishClose(close);
+}
+
+/** The run span's link back to the action that closed it. */
+function linkBack(span: Span, action: ActionState): void {
+  if (typeof span.addLink === 'function') span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
+}
+
+function callHook(core: Core, span: Span, close: Close): void {
+  const hook = core.settings.runCloseHook;
+  if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
+}
+
+/** The `run closed` child gets the same close, and ends on the clock it started on. */
+function endClosedRunSpan(run: RunRecord, attributes: Attributes, close: Close): void {
+  const child = run.closedRunSpan!;
+  run.closedRunSpan = undefined;
+  writeTo(child, attributes, close.classification);
+  child.end(run.closedRunSpanDated ? close.atMs : undefined);
 }
 
 /** The hook's read-only view of a close: the `RunCloseInfo` fields only. */
@@ -157,9 +170,9 @@ function infoOf(close: Close): RunCloseInfo {
   return Object.freeze({ runId, sessionId, scopeKey, classification, summaryKey, provenance, actionId, kind, late });
 }
 
-function writeTo(span: Span, attributes: Attributes, status: SpanStatus): void {
+function writeTo(span: Span, attributes: Attributes, classification: CloseClassification): void {
   span.setAttributes(attributes);
-  if (status.code !== SpanStatusCode.UNSET) span.setStatus(status);
+  if (isErrorClassification(classification)) span.setStatus(statusOf(classification));
 }
 
 function actionOf(cause: Cause | PendingCause | undefined): ActionState | undefined {
