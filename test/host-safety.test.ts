@@ -1,14 +1,16 @@
 // Host safety: control flow never depends on telemetry, one listener per signal, exact wrapping,
 // promises passed through untouched, hostile values ignored, providers per action, safe ids.
 import { getEventListeners } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { hashId, SessionLifecycleInstrumentation } from '../src/index.js';
 import { boundedId } from '../src/redact.js';
 import { captureDiag, setup } from './utils/harness.js';
-import { hostFixture, runScript } from './utils/processes.js';
+import { HOST_IS_BUN, hostFixture, runScript } from './utils/processes.js';
 
 const DIR = '/home/carol/src/app';
+const RETENTION_FIXTURE = fileURLToPath(new URL('./fixtures/signal-retention-host.mjs', import.meta.url));
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('control flow never depends on telemetry', () => {
@@ -319,5 +321,13 @@ describe('the host sees what it sees without the package', () => {
     const ms = (span!.endTime[0] - span!.startTime[0]) * 1000 + (span!.endTime[1] - span!.startTime[1]) / 1e6;
     expect(ms).toBeGreaterThanOrEqual(25);
     expect(span!.attributes['session_host.lifecycle.outcome']).toBe('error');
+  });
+});
+
+describe('signals are not kept', () => {
+  it.skipIf(HOST_IS_BUN)('keeps no signal alive once its runs have ended, however they ended', async () => {
+    const result = await runScript([hostFixture(RETENTION_FIXTURE)], {});
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    expect(report).toEqual({ signals: 154, alive: 0, inFlight: 0 });
   });
 });
