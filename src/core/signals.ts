@@ -4,11 +4,11 @@
 // finds the runs of the signal that fired through a WeakMap, so nothing here keeps a signal alive.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
-import { guarded, reportFailure } from '../guard.js';
+import { reportFailure } from '../guard.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
-const emptied: AbortSignal[] = [];
+const emptied: Listening[] = [];
 /** The signal listened to last, and its entry: a host that runs many runs on one signal skips the WeakMap. */
 let lastSignal: AbortSignal | undefined;
 let lastEntry: Listening | undefined;
@@ -41,11 +41,10 @@ function onAbort(this: AbortSignal): void {
 }
 
 function letGo(): void {
-  for (const signal of emptied.splice(0)) {
-    const entry = bySignal.get(signal);
-    if (entry === undefined) continue;
+  for (const entry of emptied.splice(0)) {
     entry.queued = false;
     if (entry.runs !== undefined) continue;
+    const { signal } = entry;
     bySignal.delete(signal);
     forget(signal);
     stopListening(signal);
@@ -56,16 +55,14 @@ function letGo(): void {
 export function listen(run: RunRecord, signal: AbortSignal): Listening | undefined {
   let entry = signal === lastSignal ? lastEntry : bySignal.get(signal);
   if (entry === undefined) {
-    const added = guarded(
-      'trackRun: listening to the signal (use run.interrupted())',
-      () => {
-        signal.addEventListener('abort', onAbort);
-        return true;
-      },
-      false,
-    );
-    if (!added) return undefined;
-    entry = { runs: run, queued: false, aborted: false };
+    try {
+      signal.addEventListener('abort', onAbort);
+    } catch (error) {
+      // Caught inline, not through `guarded`: a host with a controller per run adds one per run.
+      reportFailure('trackRun: listening to the signal (use run.interrupted())', error);
+      return undefined;
+    }
+    entry = { signal, runs: run, queued: false, aborted: false };
     bySignal.set(signal, entry);
   } else if (entry.runs === undefined) {
     entry.runs = run;
@@ -80,7 +77,7 @@ export function listen(run: RunRecord, signal: AbortSignal): Listening | undefin
 }
 
 /** Stops listening for `run` (on `entry`, what `listen` gave it); the listener goes with the last run. */
-export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal): void {
+export function unlisten(run: RunRecord, entry: Listening): void {
   const { runs } = entry;
   if (runs instanceof Set) {
     runs.delete(run);
@@ -92,5 +89,5 @@ export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal):
   // An aborted signal has already dropped its listener (onAbort): nothing to remove.
   if (entry.queued || entry.aborted) return;
   entry.queued = true;
-  if (emptied.push(signal) === 1) queueMicrotask(letGo);
+  if (emptied.push(entry) === 1) queueMicrotask(letGo);
 }
