@@ -51,7 +51,7 @@ export function finish(core: Core, run: RunRecord, options: RunEndOptions | unde
 function complete(core: Core, run: RunRecord, end: EndOptions, expired: ExpiryReason | undefined): void {
   if (run.ended) return;
   run.ended = true;
-  if (run.listening !== undefined) unlisten(run, run.listening);
+  if (run.listening !== undefined) unlisten(run, run.listening, run.hostSignal!);
   core.registry.removeRun(run);
   core.watchdog.ended(run);
   if (!run.recording) return;

@@ -148,7 +148,6 @@ export interface PendingCause {
 
 /** One signal's abort listener (core/signals.ts) and the runs on it. */
 export interface Listening {
-  readonly signal: AbortSignal;
   runs: RunRecord | Set<RunRecord> | undefined;
   /** Waiting in `emptied` to be let go. */
   queued: boolean;

@@ -8,7 +8,7 @@ import { reportFailure } from '../guard.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
-const emptied: Listening[] = [];
+const emptied: AbortSignal[] = [];
 /** The signal listened to last, and its entry: a host that runs many runs on one signal skips the WeakMap. */
 let lastSignal: AbortSignal | undefined;
 let lastEntry: Listening | undefined;
@@ -41,10 +41,11 @@ function onAbort(this: AbortSignal): void {
 }
 
 function letGo(): void {
-  for (const entry of emptied.splice(0)) {
+  for (const signal of emptied.splice(0)) {
+    const entry = bySignal.get(signal);
+    if (entry === undefined) continue;
     entry.queued = false;
     if (entry.runs !== undefined) continue;
-    const { signal } = entry;
     bySignal.delete(signal);
     forget(signal);
     stopListening(signal);
@@ -62,7 +63,7 @@ export function listen(run: RunRecord, signal: AbortSignal): Listening | undefin
       reportFailure('trackRun: listening to the signal (use run.interrupted())', error);
       return undefined;
     }
-    entry = { signal, runs: run, queued: false, aborted: false };
+    entry = { runs: run, queued: false, aborted: false };
     bySignal.set(signal, entry);
   } else if (entry.runs === undefined) {
     entry.runs = run;
@@ -77,7 +78,7 @@ export function listen(run: RunRecord, signal: AbortSignal): Listening | undefin
 }
 
 /** Stops listening for `run` (on `entry`, what `listen` gave it); the listener goes with the last run. */
-export function unlisten(run: RunRecord, entry: Listening): void {
+export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal): void {
   const { runs } = entry;
   if (runs instanceof Set) {
     runs.delete(run);
@@ -89,5 +90,5 @@ export function unlisten(run: RunRecord, entry: Listening): void {
   // An aborted signal has already dropped its listener (onAbort): nothing to remove.
   if (entry.queued || entry.aborted) return;
   entry.queued = true;
-  if (emptied.push(entry) === 1) queueMicrotask(letGo);
+  if (emptied.push(signal) === 1) queueMicrotask(letGo);
 }
