@@ -35,10 +35,7 @@ function onAbort(this: AbortSignal): void {
   if (entry === undefined) return;
   entry.aborted = true;
   const { runs } = entry;
-  if (runs === undefined) {
-    bySignal.delete(this);
-    return;
-  }
+  if (runs === undefined) return;
   if (runs instanceof Set) for (const run of [...runs]) run.owner.interrupt(run, undefined);
   else runs.owner.interrupt(runs, undefined);
 }
@@ -90,15 +87,8 @@ export function unlisten(run: RunRecord, entry: Listening, signal: AbortSignal):
     return;
   }
   entry.runs = undefined;
-  // An aborted signal has already dropped its listener (onAbort): only its entry goes. Entries
-  // leave as soon as they are done with, so the WeakMap holds the signals in use, not every signal
-  // since the last full GC (a table sized for those stays that size).
-  if (entry.aborted) {
-    bySignal.delete(signal);
-    forget(signal);
-    return;
-  }
-  if (entry.queued) return;
+  // An aborted signal has already dropped its listener (onAbort): nothing to remove.
+  if (entry.queued || entry.aborted) return;
   entry.queued = true;
   if (emptied.push(signal) === 1) queueMicrotask(letGo);
 }
