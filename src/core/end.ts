@@ -16,6 +16,7 @@ import { openAction, type Core } from './parts.js';
 import { publishClose } from './publish.js';
 import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
 import { unlisten } from './signals.js';
+import type { Settings } from './settings.js';
 import type { ExpiryReason } from './watchdog.js';
 
 const CLOSED_BY_LINK: Attributes = Object.freeze({ [ATTR_LINK_RELATION]: LINK_RELATION_CLOSED_BY });
@@ -136,7 +137,8 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
   if (span.isRecording()) {
     writeTo(span, attributes, close.classification);
     if (action !== undefined) linkBack(span, action);
-    if (core.settings.runCloseHook !== undefined) callHook(core, span, close);
+    const hook = core.settings.runCloseHook;
+    if (hook !== undefined) callHook(hook, span, close);
   }
   if (run.ownsSpan) span.end();
   timeClose(close, run);
@@ -151,9 +153,8 @@ function linkBack(span: Span, action: ActionState): void {
   if (typeof span.addLink === 'function') span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
 }
 
-function callHook(core: Core, span: Span, close: Close): void {
-  const hook = core.settings.runCloseHook;
-  if (hook !== undefined) guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
+function callHook(hook: NonNullable<Settings['runCloseHook']>, span: Span, close: Close): void {
+  guarded('runCloseHook', () => hook(span, infoOf(close)), undefined);
 }
 
 /** The `run closed` child gets the same close, and ends on the clock it started on. */
