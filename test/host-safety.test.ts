@@ -78,6 +78,83 @@ describe('one abort listener per AbortSignal', () => {
     expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
+  it('signals taking turns: each keeps one listener and its own runs, and every listener goes with its runs', async () => {
+    const h = setup();
+    const a = new AbortController();
+    const b = new AbortController();
+    const fromA = [0, 1, 2].map((i) => h.lifecycle.trackRun({ runId: `a-${i}`, scope: DIR, signal: a.signal }));
+    const onB = h.lifecycle.trackRun({ runId: 'b-0', scope: DIR, signal: b.signal });
+    // A back on a after b took its place: its runs are found again, not listened to twice.
+    fromA.push(h.lifecycle.trackRun({ runId: 'a-3', scope: DIR, signal: a.signal }));
+    expect(getEventListeners(a.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(b.signal, 'abort')).toHaveLength(1);
+    h.lifecycle.action('instance_dispose', () => a.abort());
+    // Decided at the abort, in the action's context: every run on a was found by its listener.
+    expect(fromA.map((run) => run.classification)).toEqual(Array(4).fill('local_instance_dispose'));
+    expect(onB.classification).toBeUndefined();
+    for (const run of fromA) run.end({ outcome: 'error' });
+    onB.end();
+    await tick();
+    for (let i = 0; i < 4; i++) {
+      expect(h.runSpan(`a-${i}`).attributes['session_host.close.provenance']).toBe('context');
+    }
+    expect(h.runSpan('b-0').attributes['session_host.close.classification']).toBe('success');
+    expect(getEventListeners(a.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(b.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a signal whose run ended is taken up again in the same task, after another signal: the new run keeps the listener', async () => {
+    const h = setup();
+    const controller = new AbortController();
+    const other = new AbortController();
+    h.lifecycle.trackRun({ runId: 'ended', scope: DIR, signal: controller.signal }).end();
+    const between = h.lifecycle.trackRun({ runId: 'between', scope: DIR, signal: other.signal });
+    const again = h.lifecycle.trackRun({ runId: 'again', scope: DIR, signal: controller.signal });
+    await tick(); // the let-go of the first run's signal has run: it must not take the new run's listener
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    h.lifecycle.action('instance_dispose', () => controller.abort());
+    again.end({ outcome: 'error' });
+    between.end();
+    await tick();
+    expect(h.runSpan('again').attributes['session_host.close.classification']).toBe('local_instance_dispose');
+    expect(h.runSpan('ended').attributes['session_host.close.classification']).toBe('success');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a dispose-all over more signals than are deleted at once: every run found at the abort, then and after', async () => {
+    const h = setup();
+    const fanOut = (prefix: string, count: number) => {
+      const controllers = Array.from({ length: count }, () => new AbortController());
+      const runs = controllers.map((c, i) =>
+        h.lifecycle.trackRun({ runId: `${prefix}-${i}`, scope: DIR, signal: c.signal }),
+      );
+      h.lifecycle.action('instance_dispose_all', () => {
+        for (const c of controllers) c.abort();
+      });
+      expect(runs.filter((run) => run.classification !== 'local_instance_dispose')).toHaveLength(0);
+      for (const run of runs) run.end({ outcome: 'error' });
+      return controllers;
+    };
+    const controllers = [...fanOut('big', 1500), ...fanOut('small', 3)];
+    await tick();
+    expect(controllers.filter((c) => getEventListeners(c.signal, 'abort').length > 0)).toHaveLength(0);
+  });
+
+  it('a controller per run, one after another: a signal aborted after its run ended changes nothing', async () => {
+    const h = setup();
+    const controllers = Array.from({ length: 3 }, () => new AbortController());
+    for (const [i, c] of controllers.entries())
+      h.lifecycle.trackRun({ runId: `own-${i}`, scope: DIR, signal: c.signal }).end();
+    h.lifecycle.action('instance_dispose', () => controllers[0]!.abort());
+    await tick();
+    for (const [i, c] of controllers.entries()) {
+      expect(h.runSpan(`own-${i}`).attributes['session_host.close.classification']).toBe('success');
+      expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+    }
+    expect(h.named('run closed')).toHaveLength(0);
+  });
+
   it("a run on AbortSignal.any() ended inside the source signal's own listener still records its close", async () => {
     const h = setup();
     const source = new AbortController();

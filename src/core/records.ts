@@ -153,6 +153,8 @@ export interface Listening {
   queued: boolean;
   /** The signal aborted and the listener removed itself (no run's end has to). */
   aborted: boolean;
+  /** In the WeakMap: it was replaced as the last signal while it still had runs. */
+  indexed: boolean;
 }
 
 /** What a run's handle calls on the code that owns it. */
