@@ -8,12 +8,14 @@ import { isError, readProperty } from './host-input.js';
 // is sent as a hash.
 const MAX_SAFE_ID = 48;
 const CREDENTIAL_PREFIX = /^(?:[spr]k[-_]|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|gsk_|npm_|hf_|xox[a-z]-|eyJ)/i;
-/** The first two characters of every credential prefix, lower-cased: the pattern runs only on ids starting so. */
-const PREFIX_STARTS = new Set(
-  ['sk', 'pk', 'rk', 'ak', 'as', 'ai', 'gh', 'gi', 'gl', 'gs', 'np', 'hf', 'xo', 'ey'].map(
-    (start) => (start.charCodeAt(0) << 8) | start.charCodeAt(1),
-  ),
-);
+/**
+ * The first two characters of every credential prefix, lower-cased, as a table: per first letter, a
+ * bit for each second letter. The pattern runs only on ids that start so.
+ */
+const PREFIX_STARTS = new Uint32Array(128);
+for (const start of ['sk', 'pk', 'rk', 'ak', 'as', 'ai', 'gh', 'gi', 'gl', 'gs', 'np', 'hf', 'xo', 'ey']) {
+  PREFIX_STARTS[start.charCodeAt(0)]! |= 1 << (start.charCodeAt(1) - 97);
+}
 
 /** Per ASCII code: 2 for a letter or digit, 1 for `-` and `_`, 0 for anything else. */
 const ID_CHAR = new Uint8Array(128);
@@ -32,8 +34,10 @@ function isSafeId(value: string): boolean {
     const c = value.charCodeAt(i);
     if (c > 127 || ID_CHAR[c] === 0) return false;
   }
-  const start = ((first | 32) << 8) | (value.charCodeAt(1) | 32);
-  return !PREFIX_STARTS.has(start) || !CREDENTIAL_PREFIX.test(value);
+  // Lower-cased; a second character that is not a letter starts no credential.
+  const second = (value.charCodeAt(1) | 32) - 97;
+  if (second < 0 || second > 25 || (PREFIX_STARTS[first | 32]! & (1 << second)) === 0) return true;
+  return !CREDENTIAL_PREFIX.test(value);
 }
 /** The last two answers (the older one is replaced): run ids and a repeating session id alternate. */
 const RECENT = [

@@ -325,12 +325,20 @@ describe('providers', () => {
 
 describe('ids that look like secrets never leave the process', () => {
   it('keeps UUIDs, ULIDs and short prefixed ids; hashes every credential prefix and anything else', () => {
-    for (const safe of ['3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60', '01HZX3K9Q8W7E6R5T4Y3U2I1O0', 'ses_abc123', 'run-42']) {
+    const safeIds = ['3f0c2a1e-7b1d-4c8a-9a55-1d2c3b4a5f60', '01HZX3K9Q8W7E6R5T4Y3U2I1O0', 'ses_abc123', 'run-42'];
+    // Starting with the first letters of a credential prefix, but not with a prefix.
+    safeIds.push('skip-1', 'ghost_7', 'npx', 'x', 'e1', 'Ey-2');
+    for (const safe of safeIds) {
       expect(boundedId(safe)).toBe(safe);
     }
     const secrets = [
       'sk-abc123',
+      'SK_live_abc',
+      'pk_live_abc',
+      'rk_test_abc',
       'AKIAABCDEFGHIJKLMNOP',
+      'ASIAABCDEFGHIJKLMNOP',
+      'ghs_abcdef',
       'AIzaSyA1b2C3',
       'ghp_abcdef',
       'github_pat_11ABC',
