@@ -34,6 +34,32 @@ describe('trackRun and attribution at the moment of the interrupt', () => {
     expect(h.closedRunSpan('run-2')!.links[0]!.context.spanId).toBe(span.spanContext().spanId);
   });
 
+  it('each run span links back to the action that closed it, past the children cap too, and to no other', async () => {
+    const h = setup({ maxClosedRunSpansPerAction: 1 });
+    const close = async (kind: string, prefix: string) => {
+      const runs = [0, 1, 2].map((i) => hostRun(h.lifecycle, DIR_A, `${prefix}-${i}`));
+      h.lifecycle.action(kind, () => {
+        for (const run of runs) run.controller.abort();
+      });
+      await Promise.all(runs.map((run) => run.ended));
+    };
+    await close('instance_reload', 'first');
+    await close('instance_dispose', 'second');
+    expect(h.named('run closed')).toHaveLength(2);
+    for (const [prefix, kind] of [
+      ['first', 'instance_reload'],
+      ['second', 'instance_dispose'],
+    ] as const) {
+      const action = h.actionSpans().find((s) => s.name === `lifecycle ${kind}`)!;
+      for (let i = 0; i < 3; i++) {
+        const links = h.runSpan(`${prefix}-${i}`).links;
+        expect(links).toHaveLength(1);
+        expect(links[0]!.context.spanId).toBe(action.spanContext().spanId);
+        expect(links[0]!.attributes).toEqual({ 'session_host.link.relation': 'closed_by' });
+      }
+    }
+  });
+
   it('uses the action active in the aborting context first (provenance context)', () => {
     const h = setup();
     const a = hostRun(h.lifecycle, DIR_A, 'run-ctx');

@@ -148,9 +148,11 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
   publishClose(close);
 }
 
-/** The run span's link back to the action that closed it. */
+/** The run span's link back to the action that closed it: one frozen link per action, not one per run. */
 function linkBack(span: Span, action: ActionState): void {
-  if (typeof span.addLink === 'function') span.addLink({ context: action.spanContext, attributes: CLOSED_BY_LINK });
+  if (typeof span.addLink !== 'function') return;
+  action.closedByLink ??= Object.freeze({ context: action.spanContext, attributes: CLOSED_BY_LINK });
+  span.addLink(action.closedByLink);
 }
 
 function callHook(hook: NonNullable<Settings['runCloseHook']>, span: Span, close: Close): void {

@@ -6,6 +6,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
   type SpanContext,
   type Tracer,
@@ -65,6 +66,8 @@ export class ActionState {
         readonly attributes: Attributes;
       }
     | undefined;
+  /** The link back to this action that the run spans it closed carry (core/end.ts), built once. */
+  closedByLink: Link | undefined;
   /** The causes this action gives, one per provenance and lateness (a fan-out allocates none per run). */
   private readonly causes = new Map<string, Cause>();
 
