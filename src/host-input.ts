@@ -44,8 +44,13 @@ export function isSpan(value: unknown): value is Span {
 /** The runtime's own AbortSignal class: its instances need no duck-typing. */
 const NATIVE_SIGNAL: typeof AbortSignal | undefined = typeof AbortSignal === 'function' ? AbortSignal : undefined;
 
+/** The runtime's own AbortSignal (an EventTarget: adding a listener it already has is a no-op). */
+export function isNativeSignal(value: unknown): value is AbortSignal {
+  return NATIVE_SIGNAL !== undefined && value instanceof NATIVE_SIGNAL;
+}
+
 export function isAbortSignal(value: unknown): value is AbortSignal {
-  if (NATIVE_SIGNAL !== undefined && value instanceof NATIVE_SIGNAL) return true;
+  if (isNativeSignal(value)) return true;
   return (
     typeof value === 'object' &&
     value !== null &&

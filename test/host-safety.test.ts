@@ -141,6 +141,33 @@ describe('one abort listener per AbortSignal', () => {
     expect(controllers.filter((c) => getEventListeners(c.signal, 'abort').length > 0)).toHaveLength(0);
   });
 
+  it('a signal-like object that keeps every listener added: taken up again in the same task, it is left with none', async () => {
+    const h = setup();
+    // Not an EventTarget: it keeps a listener added twice, and removes one copy at a time.
+    const listeners: unknown[] = [];
+    const fake = {
+      aborted: false,
+      reason: undefined,
+      addEventListener: (_type: string, listener: unknown) => listeners.push(listener),
+      removeEventListener: (_type: string, listener: unknown) => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      },
+    } as unknown as AbortSignal;
+    const other = new AbortController();
+    for (let round = 0; round < 3; round++) {
+      h.lifecycle.trackRun({ runId: `fake-${round}`, scope: DIR, signal: fake }).end();
+      const between = h.lifecycle.trackRun({ runId: `between-${round}`, scope: DIR, signal: other.signal });
+      const again = h.lifecycle.trackRun({ runId: `again-${round}`, scope: DIR, signal: fake });
+      expect(listeners).toHaveLength(1);
+      await tick();
+      again.end();
+      between.end();
+      await tick();
+      expect(listeners).toHaveLength(0);
+    }
+  });
+
   it('a controller per run, one after another: a signal aborted after its run ended changes nothing', async () => {
     const h = setup();
     const controllers = Array.from({ length: 3 }, () => new AbortController());

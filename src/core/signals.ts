@@ -9,6 +9,7 @@
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { reportFailure } from '../guard.js';
+import { isNativeSignal } from '../host-input.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
@@ -43,16 +44,25 @@ function forget(signal: AbortSignal, entry: Listening, aborted: boolean): void {
   if (!aborted || indexed < PROMPT_DELETE_BELOW) bySignal.delete(signal);
 }
 
-/** Makes `signal` the last one; the one it replaces stays findable while it still has runs. */
+/** Makes `signal` the last one; the one it replaces stays findable while it must (`mustStayFindable`). */
 function makeLast(signal: AbortSignal, entry: Listening): void {
   const previous = lastEntry;
-  if (previous !== undefined && previous !== entry && !previous.indexed && previous.runs !== undefined) {
+  if (previous !== undefined && previous !== entry && !previous.indexed && mustStayFindable(lastSignal!, previous)) {
     previous.indexed = true;
     indexed++;
     bySignal.set(lastSignal!, previous);
   }
   lastSignal = signal;
   lastEntry = entry;
+}
+
+/**
+ * An entry with runs, for its signal's abort to find them. One that only waits to be let go, for a
+ * new run on its signal to find, unless the signal is a native AbortSignal: adding the same
+ * listener to one again is a no-op, while a signal-like object may keep both and lose one.
+ */
+function mustStayFindable(signal: AbortSignal, entry: Listening): boolean {
+  return entry.runs !== undefined || (entry.queued && !isNativeSignal(signal));
 }
 
 /** Removes the listener; a signal-like object that cannot holds nothing of ours that matters. */
