@@ -3,9 +3,10 @@
 // the host's logs), and a run costs no closure. The listener is one function for all signals; it
 // finds the runs of the signal that fired as `last` (the signal listened to last) or through a
 // WeakMap, so nothing here keeps a signal alive.
-// A signal goes into the WeakMap only when another signal takes its place as `last` while it still
-// has runs: a host that gives each run its own controller, one run after another, never touches
-// the WeakMap, and a host that runs many runs on one signal finds it as `last`.
+// A signal goes into the WeakMap only when another signal takes its place as `last` while its entry
+// must stay findable (`mustStayFindable`: it still has runs, or it is a signal-like object waiting
+// to be let go): a host that gives each run its own controller, one run after another, never
+// touches the WeakMap, and a host that runs many runs on one signal finds it as `last`.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { reportFailure } from '../guard.js';
