@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { ProxyTracerProvider, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { trace, INVALID_SPAN_CONTEXT } from '@opentelemetry/api';
 import { summaryKeyOf } from '../src/core/classification.js';
+import { closeOf, completedClose } from '../src/core/close.js';
+import { RunRecord } from '../src/core/records.js';
+import { CHANNEL_CLOSE } from '../src/semconv.js';
+import type { RunCloseInfo } from '../src/types.js';
 import { CLOSE_CLASSIFICATIONS, SessionLifecycleInstrumentation } from '../src/index.js';
 import { captureDiag, hostRun, setup } from './utils/harness.js';
 import { DIR_A, DIR_B, DIR_C } from './utils/dirs.js';
@@ -158,6 +164,8 @@ describe('no raw scope or message on the wire; bounded values', () => {
   });
 });
 
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 describe('one close, decided once and written once', () => {
   /** Records into `h`'s exporter, counting the attribute writes each span gets after it starts. */
   function countWrites(h: ReturnType<typeof setup>): Map<string, number> {
@@ -258,6 +266,65 @@ describe('one close, decided once and written once', () => {
     } finally {
       diag.restore();
     }
+  });
+
+  it('a run that simply completed has the close the general path gives it, field for field', () => {
+    const owner = { interrupt() {}, finish() {} };
+    for (const sessionId of [undefined, 'ses-1']) {
+      const record = new RunRecord(owner, true, 'r-1', sessionId, 'dir:0123456789abcdef', NO_SPAN, true, undefined, 7);
+      const general = closeOf(record, undefined, 'completed', false);
+      expect(completedClose(record)).toStrictEqual(general);
+      // The same keys in the same order: both are one hidden class to the code that reads closes.
+      expect(Object.keys(completedClose(record))).toEqual(Object.keys(general));
+    }
+  });
+
+  it('a run that simply completed reaches every output as a completed run through the general path does', () => {
+    const infos: RunCloseInfo[] = [];
+    const h = setup({ runCloseHook: (_span, info) => infos.push(info) });
+    const messages: unknown[] = [];
+    const onMessage = (message: unknown) => messages.push(message);
+    diagnosticsChannel.subscribe(CHANNEL_CLOSE, onMessage);
+    const diag = captureDiag();
+    try {
+      h.lifecycle
+        .trackRun({ runId: 'simple', sessionId: 's-1', scope: DIR_A, signal: null })
+        .end({ outcome: 'completed' });
+      h.lifecycle.trackRun({ runId: 'no-options', sessionId: 's-1', scope: DIR_A, signal: null }).end();
+      // Naming an action that does not exist settles nothing, but takes the general path.
+      h.lifecycle
+        .trackRun({ runId: 'general', sessionId: 's-1', scope: DIR_A, signal: null })
+        .end({ outcome: 'completed', closedBy: 'no-such-action' });
+    } finally {
+      diagnosticsChannel.unsubscribe(CHANNEL_CLOSE, onMessage);
+      diag.restore();
+    }
+    const ids = ['simple', 'no-options', 'general'];
+    const without = (value: unknown, ...keys: string[]) =>
+      Object.fromEntries(Object.entries(value as object).filter(([k]) => !keys.includes(k)));
+    const spans = ids.map((id) => h.runSpan(id));
+    for (const span of spans) {
+      expect(span.attributes['session_host.close.classification']).toBe('success');
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    }
+    const [simple, noOptions, general] = spans.map((s) => without(s.attributes, 'session_host.run.id'));
+    expect(simple).toEqual(general);
+    expect(noOptions).toEqual(general);
+    expect(infos.map((i) => i.runId)).toEqual(ids);
+    expect(infos.map((i) => without(i, 'runId'))).toEqual(Array(3).fill(without(infos[2], 'runId')));
+    expect(messages.map((m) => without(m, 'runId'))).toEqual(Array(3).fill(without(messages[2], 'runId')));
+    const recent = h.lifecycle.snapshot().recent_closes.slice(-3);
+    expect(recent.map((c) => c.run_id)).toEqual(ids);
+    const shape = recent.map((c) => without(c, 'run_id', 'at', 'run_duration_ms'));
+    expect(shape).toEqual(Array(3).fill(shape[2]));
+    expect(recent.every((c) => typeof c.run_duration_ms === 'number')).toBe(true);
+    expect(h.lifecycle.snapshot().closes_by_classification.success).toBeGreaterThanOrEqual(3);
+    // An error the host recorded before a completed end stays on the close.
+    const failedStep = h.lifecycle.trackRun({ runId: 'recorded', scope: DIR_A, signal: null });
+    failedStep.recordError(new TypeError('m'));
+    failedStep.end({ outcome: 'completed' });
+    expect(h.runSpan('recorded').attributes['session_host.run.error.fingerprint']).toBe('TypeError');
+    expect(h.runSpan('recorded').attributes['session_host.close.classification']).toBe('success');
   });
 
   it('hands the host a thin handle: no fields of the record, only the RunHandle members', () => {

@@ -23,6 +23,13 @@ describe('bounds', () => {
       'run.1',
       'run\u0141',
       'x'.repeat(129),
+      // Id-length values with one character out of place.
+      '3f0c2a1e-7b1d-4c8a/9a55-1d2c3b4a5f60',
+      '01HZX3K9Q8W7E6R5T4Y3U2I1O0\n',
+      '-01HZX3K9Q8W7E6R5T4Y3U2I1O0',
+      'ses_0123456789 abcdef',
+      'ses_0123456789abcdé',
+      'ses_0123456789abcdef.x',
     ]) {
       expect(boundedId(unsafe)).toBe(`h:${h16(unsafe)}`);
       expect(hashId(unsafe)).toBe(boundedId(unsafe));

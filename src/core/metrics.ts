@@ -26,6 +26,8 @@ export class LifecycleMetrics {
   private readonly closeAttributes = new Map<string, Map<string, Attributes>>();
   /** The common case, closes with no lifecycle kind: one lookup. */
   private readonly plainCloseAttributes = new Map<string, Attributes>();
+  /** The most common of those, a run that simply completed: no lookup. */
+  private readonly successAttributes: Attributes;
 
   constructor(meter: Meter) {
     this.runCloses = meter.createCounter(METRIC_RUN_CLOSES, {
@@ -46,6 +48,7 @@ export class LifecycleMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
+    this.successAttributes = this.attributes('success', undefined);
   }
 
   /** One frozen attribute object per combination, so the hot path allocates nothing. */
@@ -65,6 +68,10 @@ export class LifecycleMetrics {
 
   runClosed(classification: CloseClassification, kind: string | undefined): void {
     if (kind === undefined) {
+      if (classification === 'success') {
+        this.runCloses.add(1, this.successAttributes);
+        return;
+      }
       let attributes = this.plainCloseAttributes.get(classification);
       if (attributes === undefined) {
         attributes = this.attributes(classification, undefined);
