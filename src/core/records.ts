@@ -156,7 +156,7 @@ export interface Listening {
   queued: boolean;
   /** The signal aborted and the listener removed itself (no run's end has to). */
   aborted: boolean;
-  /** In the WeakMap: it was replaced as the last signal while it had to stay findable (core/signals.ts). */
+  /** In a table of signals: it was replaced as the last signal while it had to stay findable (core/signals.ts). */
   indexed: boolean;
 }
 

@@ -2,11 +2,17 @@
 // ended: a signal shared by a thousand runs gets one listener (no MaxListenersExceededWarning in
 // the host's logs), and a run costs no closure. The listener is one function for all signals; it
 // finds the runs of the signal that fired as `last` (the signal listened to last) or through a
-// WeakMap, so nothing here keeps a signal alive.
-// A signal goes into the WeakMap only when another signal takes its place as `last` while its entry
-// must stay findable (`mustStayFindable`: it still has runs, or it is a signal-like object waiting
-// to be let go): a host that gives each run its own controller, one run after another, never
-// touches the WeakMap, and a host that runs many runs on one signal finds it as `last`.
+// table of signals. A signal goes into a table only when another signal takes its place as `last`
+// while its entry must stay findable (`mustStayFindable`: it still has runs, or it is a signal-like
+// object waiting to be let go), and leaves it when the signal aborts or the entry is let go: a
+// host that gives each run its own controller, one run after another, never touches the tables,
+// and a host that runs many runs on one signal finds it as `last`.
+// Two tables: a `WeakMap` for the first 1,024 signals, a `Map` for more (a dispose-all over many
+// runs with a controller each). With 100,000 signals in a `WeakMap` every garbage collection of
+// the fan-out is slower (its entries are weak); a `Map` as the only table keeps signals it has
+// dropped alive until the next full GC (the tables it grows and shrinks through are not weak), and
+// with them Node's tables of `DOMException`s grow by a MiB or two. Either way nothing here keeps a
+// signal alive longer than its runs, or its own entry, do.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { reportFailure } from '../guard.js';
@@ -14,35 +20,29 @@ import { isNativeSignal } from '../host-input.js';
 import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
+const overflow = new Map<AbortSignal, Listening>();
+/** Signals in `bySignal`, and how many it takes before `overflow` does. */
+let weakCount = 0;
+const WEAK_LIMIT = 1024;
 /** Signals whose last run ended, each followed by its entry: let go at the end of the task. */
 const emptied: Array<AbortSignal | Listening> = [];
-/**
- * Signals in the WeakMap, and below how many an aborted one is deleted at once. A few are, so the
- * table does not grow with aborted signals that wait for a full GC. A dispose-all over 100,000
- * signals leaves theirs to the GC: deleting one entry per run from a table that size made such a
- * fan-out about a quarter slower on Node 24 (1,070 against 850 ms, alternating with small ones).
- */
-const PROMPT_DELETE_BELOW = 1024;
-let indexed = 0;
-/** The signal listened to last, and its entry (in the WeakMap only once `indexed`). */
+/** The signal listened to last, and its entry (in a table only once `indexed`). */
 let lastSignal: AbortSignal | undefined;
 let lastEntry: Listening | undefined;
 
 /** The entry of a signal the package listens to, if any. */
 function entryOf(signal: AbortSignal): Listening | undefined {
-  return signal === lastSignal ? lastEntry : bySignal.get(signal);
+  if (signal === lastSignal) return lastEntry;
+  return bySignal.get(signal) ?? (overflow.size === 0 ? undefined : overflow.get(signal));
 }
 
-/**
- * The signal's entry leaves both places it can be found. `aborted`: an aborted signal's entry is
- * only marked, and left to the GC, while many signals are indexed (see PROMPT_DELETE_BELOW).
- */
-function forget(signal: AbortSignal, entry: Listening, aborted: boolean): void {
+/** The signal's entry leaves both places it can be found. */
+function forget(signal: AbortSignal, entry: Listening): void {
   if (signal === lastSignal) lastSignal = lastEntry = undefined;
   if (!entry.indexed) return;
   entry.indexed = false;
-  indexed--;
-  if (!aborted || indexed < PROMPT_DELETE_BELOW) bySignal.delete(signal);
+  if (bySignal.delete(signal)) weakCount--;
+  else overflow.delete(signal);
 }
 
 /** Makes `signal` the last one; the one it replaces stays findable while it must (`mustStayFindable`). */
@@ -50,8 +50,12 @@ function makeLast(signal: AbortSignal, entry: Listening): void {
   const previous = lastEntry;
   if (previous !== undefined && previous !== entry && !previous.indexed && mustStayFindable(lastSignal!, previous)) {
     previous.indexed = true;
-    indexed++;
-    bySignal.set(lastSignal!, previous);
+    if (weakCount < WEAK_LIMIT) {
+      weakCount++;
+      bySignal.set(lastSignal!, previous);
+    } else {
+      overflow.set(lastSignal!, previous);
+    }
   }
   lastSignal = signal;
   lastEntry = entry;
@@ -81,7 +85,7 @@ function onAbort(this: AbortSignal): void {
   stopListening(this);
   const entry = entryOf(this);
   if (entry === undefined) return;
-  forget(this, entry, true);
+  forget(this, entry);
   entry.aborted = true;
   const { runs } = entry;
   if (runs === undefined) return;
@@ -99,7 +103,7 @@ function letGo(): void {
     const current = entryOf(signal);
     // A newer entry took the signal over (this one was no longer findable): the listener is its.
     if (current !== undefined && current !== entry) continue;
-    forget(signal, entry, false);
+    forget(signal, entry);
     stopListening(signal);
   }
 }
