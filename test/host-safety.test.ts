@@ -168,6 +168,35 @@ describe('one abort listener per AbortSignal', () => {
     }
   });
 
+  it('a signal-like object that calls its listeners without `this`: its runs are interrupted at its abort, and it is left with none', async () => {
+    const h = setup();
+    const listeners: Array<() => void> = [];
+    const fake = {
+      aborted: false,
+      reason: undefined as unknown,
+      addEventListener: (_type: string, listener: () => void) => listeners.push(listener),
+      removeEventListener: (_type: string, listener: () => void) => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      },
+      abort() {
+        this.aborted = true;
+        // Each listener called as a plain function, as some hand-written signals do.
+        for (const listener of [...listeners]) listener();
+      },
+    };
+    const signal = fake as unknown as AbortSignal;
+    const runs = [0, 1].map((i) => h.lifecycle.trackRun({ runId: `plain-${i}`, scope: DIR, signal }));
+    expect(listeners).toHaveLength(1);
+    h.lifecycle.action('instance_dispose_all', () => fake.abort());
+    expect(listeners).toHaveLength(0);
+    // Ended later, outside the action: the abort alone explains them.
+    await tick();
+    for (const run of runs) run.end({ outcome: 'error' });
+    expect(runs.map((run) => run.classification)).toEqual(['local_instance_dispose', 'local_instance_dispose']);
+    expect(h.runSpan('plain-0').attributes['session_host.close.classification']).toBe('local_instance_dispose');
+  });
+
   it('a controller per run, one after another: a signal aborted after its run ended changes nothing', async () => {
     const h = setup();
     const controllers = Array.from({ length: 3 }, () => new AbortController());

@@ -158,6 +158,8 @@ export interface Listening {
   aborted: boolean;
   /** In a table of signals: it was replaced as the last signal while it had to stay findable (core/signals.ts). */
   indexed: boolean;
+  /** The function listening: one shared by every native signal, or the signal-like object's own. */
+  readonly listener: (this: AbortSignal) => void;
 }
 
 /** What a run's handle calls on the code that owns it. */

@@ -1,6 +1,7 @@
 // One abort listener per AbortSignal, shared by every run on it and removed once its last run has
 // ended: a signal shared by a thousand runs gets one listener (no MaxListenersExceededWarning in
-// the host's logs), and a run costs no closure. The listener is one function for all signals; it
+// the host's logs), and a run costs no closure. The listener is one function for all native
+// signals (a signal-like object, which may call it without `this`, gets one of its own); it
 // finds the runs of the signal that fired as `last` (the signal listened to last) or through a
 // table of signals. A signal goes into a table only when another signal takes its place as `last`
 // while its entry must stay findable (`mustStayFindable`: it still has runs, or it is a signal-like
@@ -70,22 +71,40 @@ function mustStayFindable(signal: AbortSignal, entry: Listening): boolean {
   return entry.runs !== undefined || (entry.queued && !isNativeSignal(signal));
 }
 
-/** Removes the listener; a signal-like object that cannot holds nothing of ours that matters. */
-function stopListening(signal: AbortSignal): void {
+/** Removes `listener`; a signal-like object that cannot holds nothing of ours that matters. */
+function stopListening(signal: AbortSignal, listener: Listening['listener']): void {
   try {
-    signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', listener);
   } catch (error) {
     reportFailure('removing an abort listener', error);
   }
 }
 
+/** The listener of every native signal: the runtime calls it with the signal as `this`. */
 function onAbort(this: AbortSignal): void {
   // A signal aborts once: its listener goes now, so no run's end has to remove it (a dispose-all
   // aborts a signal per run). Not the `once` option: parsing it makes every add slower.
-  stopListening(this);
-  const entry = entryOf(this);
+  stopListening(this, onAbort);
+  aborted(this);
+}
+
+/**
+ * The listener of a signal-like object, one of its own: such an object may call its listeners
+ * without `this`, and cannot be relied on to add one function only once.
+ */
+function listenerOf(signal: AbortSignal): Listening['listener'] {
+  const listener = (): void => {
+    stopListening(signal, listener);
+    aborted(signal);
+  };
+  return listener;
+}
+
+/** `signal` aborted: its runs are interrupted now, in the aborting context. */
+function aborted(signal: AbortSignal): void {
+  const entry = entryOf(signal);
   if (entry === undefined) return;
-  forget(this, entry);
+  forget(signal, entry);
   entry.aborted = true;
   const { runs } = entry;
   if (runs === undefined) return;
@@ -104,7 +123,7 @@ function letGo(): void {
     // A newer entry took the signal over (this one was no longer findable): the listener is its.
     if (current !== undefined && current !== entry) continue;
     forget(signal, entry);
-    stopListening(signal);
+    stopListening(signal, entry.listener);
   }
 }
 
@@ -112,15 +131,16 @@ function letGo(): void {
 export function listen(run: RunRecord, signal: AbortSignal): Listening | undefined {
   let entry = entryOf(signal);
   if (entry === undefined) {
+    // One function for every native signal: adding it again to one that still has it is a no-op.
+    const listener = isNativeSignal(signal) ? onAbort : listenerOf(signal);
     try {
-      // One function for every signal: adding it again to a signal that still has it is a no-op.
-      signal.addEventListener('abort', onAbort);
+      signal.addEventListener('abort', listener);
     } catch (error) {
       // Caught inline, not through `guarded`: a host with a controller per run adds one per run.
       reportFailure('trackRun: listening to the signal (use run.interrupted())', error);
       return undefined;
     }
-    entry = { runs: run, queued: false, aborted: false, indexed: false };
+    entry = { runs: run, queued: false, aborted: false, indexed: false, listener };
   } else if (entry.runs === undefined) {
     entry.runs = run;
   } else if (entry.runs instanceof Set) {
