@@ -12,8 +12,9 @@
 // runs with a controller each). With 100,000 signals in a `WeakMap` every garbage collection of
 // the fan-out is slower (its entries are weak); a `Map` as the only table keeps signals it has
 // dropped alive until the next full GC (the tables it grows and shrinks through are not weak), and
-// with them Node's tables of `DOMException`s grow by a MiB or two. Either way nothing here keeps a
-// signal alive longer than its runs, or its own entry, do.
+// with them Node's tables of `DOMException`s grow by a MiB or two. The `Map` takes only entries
+// whose runs their scopes' lists keep anyway (`keptElsewhere`): nothing here keeps a signal alive
+// longer than the package keeps its runs.
 // A signal whose last run ends is let go at the end of the current task, not at once: a host that
 // runs one run after another on a long-lived signal does not add and remove a listener each time.
 import { reportFailure } from '../guard.js';
@@ -22,7 +23,11 @@ import type { Listening, RunRecord } from './records.js';
 
 const bySignal = new WeakMap<AbortSignal, Listening>();
 const overflow = new Map<AbortSignal, Listening>();
-/** Signals in `bySignal`, and how many it takes before `overflow` does. */
+/**
+ * Signals put in `bySignal` and not yet taken out, and how many it takes before `overflow` does.
+ * One collected with a run its host never ended (and that had no scope) stays counted: that only
+ * sends more signals to `overflow`.
+ */
 let weakCount = 0;
 const WEAK_LIMIT = 1024;
 /** Signals whose last run ended, each followed by its entry: let go at the end of the task. */
@@ -51,7 +56,7 @@ function makeLast(signal: AbortSignal, entry: Listening): void {
   const previous = lastEntry;
   if (previous !== undefined && previous !== entry && !previous.indexed && mustStayFindable(lastSignal!, previous)) {
     previous.indexed = true;
-    if (weakCount < WEAK_LIMIT) {
+    if (weakCount < WEAK_LIMIT || !keptElsewhere(previous)) {
       weakCount++;
       bySignal.set(lastSignal!, previous);
     } else {
@@ -63,9 +68,23 @@ function makeLast(signal: AbortSignal, entry: Listening): void {
 }
 
 /**
+ * The entry's runs are in their scopes' lists, which keep them (and so their signal) while they are
+ * in flight anyway; or it has none, and is let go at the end of the task. Only such an entry goes
+ * into the `Map`: a run with no scope that the host never ends is kept by nothing of ours.
+ */
+function keptElsewhere(entry: Listening): boolean {
+  const { runs } = entry;
+  if (runs === undefined) return true;
+  if (!(runs instanceof Set)) return runs.scope !== undefined;
+  for (const run of runs) if (run.scope === undefined) return false;
+  return true;
+}
+
+/**
  * An entry with runs, for its signal's abort to find them. One that only waits to be let go, for a
- * new run on its signal to find, unless the signal is a native AbortSignal: adding the same
- * listener to one again is a no-op, while a signal-like object may keep both and lose one.
+ * new run on its signal to find, unless the signal is a native AbortSignal: adding the shared
+ * listener to one again is a no-op, while a signal-like object given a second entry would get a
+ * second listener of its own, and keep the first.
  */
 function mustStayFindable(signal: AbortSignal, entry: Listening): boolean {
   return entry.runs !== undefined || (entry.queued && !isNativeSignal(signal));
