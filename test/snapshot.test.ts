@@ -68,6 +68,36 @@ describe('snapshot()', () => {
     expect(h.lifecycle.snapshot().closes_by_classification.success).toBe(24);
   });
 
+  it('keeps completed runs and other closes in one order through the ring, each with its own fields', () => {
+    const h = setup({ recentCloses: 3 });
+    const started = Date.now();
+    const ended: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const run = h.lifecycle.trackRun({ runId: `m${i}`, sessionId: `s${i}`, scope: `/tmp/m${i % 2}` });
+      if (i % 3 === 1) run.end({ outcome: 'error', error: new TypeError('x') });
+      else run.end({ outcome: 'completed' });
+      ended.push(`m${i}`);
+      const recent = h.lifecycle.snapshot().recent_closes;
+      expect(recent.map((c) => c.run_id)).toEqual(ended.slice(-3));
+      for (const close of recent) {
+        const n = Number(close.run_id.slice(1));
+        expect(close.session_id).toBe(`s${n}`);
+        expect(close.scope_key).toBe(h.lifecycle.scopeKey(`/tmp/m${n % 2}`));
+        expect(close.classification).toBe(n % 3 === 1 ? 'error' : 'success');
+        expect(close.summary_key).toBe(n % 3 === 1 ? 'error.run_failed' : 'success.completed');
+        expect(close.outcome).toBe(n % 3 === 1 ? 'error' : 'completed');
+        expect(close.run_duration_ms).toBeGreaterThanOrEqual(0);
+        expect(close.stop_duration_ms).toBeUndefined();
+        expect(Date.parse(close.at)).toBeGreaterThan(started - 60_000);
+      }
+    }
+    // A snapshot taken earlier is not changed by the closes after it.
+    const before = h.lifecycle.snapshot();
+    const copy = JSON.parse(JSON.stringify(before)) as LifecycleSnapshot;
+    h.lifecycle.trackRun({ runId: 'later', scope: '/tmp/m0' }).end();
+    expect(before).toEqual(copy);
+  });
+
   it('bounds the kinds it counts, the actions it lists, and its size', async () => {
     const diag = captureDiag();
     try {

@@ -29,20 +29,27 @@ import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
 /** Read once: the getter is slow, and a wall time here is origin + monotonic now. */
 export const TIME_ORIGIN = performance.timeOrigin;
 
+/**
+ * A close's times: wall-clock ms of the end; the run's duration and the stop's, in ms, `NaN` when
+ * nothing timed them (numbers either way: the runtime keeps them in place, with no box per write).
+ * Filled in by `timeClose` once the run span has ended.
+ */
+export interface CloseTimes {
+  atMs: number;
+  runMs: number;
+  stopMs: number;
+}
+
 /** One run's close: everything every output says about it. Also the hook's `RunCloseInfo`. */
-export interface Close extends RunCloseInfo {
+export interface Close extends RunCloseInfo, CloseTimes {
   readonly outcome: RecordedOutcome;
   readonly errorFingerprint: string | undefined;
   /** No action explains an interrupt: `missing_provenance` names what is missing. */
   readonly unexplained: boolean;
-  /**
-   * Wall-clock ms of the end; the run's duration and the stop's, in ms. Filled in by `timeClose`
-   * once the run span has ended, from the span's own times when the SDK recorded them.
-   */
-  atMs: number;
-  runMs: number | undefined;
-  stopMs: number | undefined;
 }
+
+/** What tells one run's close from another's when the run simply completed. */
+export type CompletedRun = Pick<RunRecord, 'runId' | 'sessionId' | 'scopeKey'>;
 
 /**
  * The classification a cause gives: `outcome` is how the run ended, or `undefined` while it runs
@@ -101,12 +108,12 @@ export function closeOf(run: RunRecord, cause: Cause | undefined, outcome: Recor
     errorFingerprint: run.errorFingerprint,
     unexplained: classification === 'unknown_scope_close' && action === undefined,
     atMs: 0,
-    runMs: undefined,
-    stopMs: undefined,
+    runMs: Number.NaN,
+    stopMs: Number.NaN,
   };
 }
 
-const SUCCESS = classificationForOutcome('completed');
+export const SUCCESS = classificationForOutcome('completed');
 const SUCCESS_SUMMARY_KEY = summaryKeyOf(SUCCESS, undefined);
 
 /**
@@ -114,7 +121,7 @@ const SUCCESS_SUMMARY_KEY = summaryKeyOf(SUCCESS, undefined);
  * no outcome. It is `closeOf(run, undefined, 'completed', false)` (a test holds the two equal),
  * without the decisions such a close never needs: most runs end this way.
  */
-export function completedClose(run: RunRecord): Close {
+export function completedClose(run: CompletedRun): Close {
   return {
     runId: run.runId,
     sessionId: run.sessionId,
@@ -129,8 +136,8 @@ export function completedClose(run: RunRecord): Close {
     errorFingerprint: undefined,
     unexplained: false,
     atMs: 0,
-    runMs: undefined,
-    stopMs: undefined,
+    runMs: Number.NaN,
+    stopMs: Number.NaN,
   };
 }
 
@@ -157,20 +164,21 @@ export function timesItself(span: object): boolean {
  * from its span when the SDK recorded them (the span's end, and its duration): no clock read of
  * the package's. Otherwise one reading of the monotonic clock, the one interrupts are timed on.
  */
-export function timeClose(close: Close, run: RunRecord): void {
+export function timeClose(times: CloseTimes, run: RunRecord): void {
   const span = run.span as { startTime?: unknown; endTime?: unknown };
   const endMs = msOf(span.endTime);
   const startMs = endMs === undefined || run.startedAt !== undefined ? undefined : msOf(span.startTime);
   if (startMs !== undefined && run.interruptedAt === undefined) {
-    close.atMs = endMs!;
-    close.runMs = endMs! - startMs;
+    times.atMs = endMs!;
+    times.runMs = endMs! - startMs;
+    times.stopMs = Number.NaN;
     return;
   }
   const now = performance.now();
-  close.atMs = TIME_ORIGIN + now;
-  if (run.startedAt !== undefined) close.runMs = now - run.startedAt;
-  else if (startMs !== undefined) close.runMs = endMs! - startMs;
-  if (run.interruptedAt !== undefined) close.stopMs = now - run.interruptedAt;
+  times.atMs = TIME_ORIGIN + now;
+  if (run.startedAt !== undefined) times.runMs = now - run.startedAt;
+  else times.runMs = startMs !== undefined ? endMs! - startMs : Number.NaN;
+  times.stopMs = run.interruptedAt !== undefined ? now - run.interruptedAt : Number.NaN;
 }
 
 /** A run that simply completed: the same attributes every time. */

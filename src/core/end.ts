@@ -1,6 +1,7 @@
 // The end of a run: its outcome read once from the host's end options, its cause settled
 // (core/attribution.ts), one `Close` built (core/close.ts), and that close written once to every
-// output: the run span, the `run closed` child, the hook, the metrics and the snapshot.
+// output: the run span, the `run closed` child, the hook, the metrics and the snapshot. A run that
+// simply completed has its close built only for the outputs that take one (`writeCompleted`).
 import type { Attributes, Span } from '@opentelemetry/api';
 import { guarded, reportFailure } from '../guard.js';
 import { readProperty } from '../host-input.js';
@@ -11,9 +12,17 @@ import { ATTR_LINK_RELATION, LINK_RELATION_CLOSED_BY } from '../semconv.js';
 import type { CloseClassification, RecordedOutcome, RunCloseInfo, RunEndOptions } from '../types.js';
 import { causeAtEnd, interrupt } from './attribution.js';
 import { isErrorClassification, isRunOutcome, statusOf } from './classification.js';
-import { closeAttributes, closeOf, COMPLETED_ATTRIBUTES, completedClose, timeClose, type Close } from './close.js';
+import {
+  closeAttributes,
+  closeOf,
+  COMPLETED_ATTRIBUTES,
+  completedClose,
+  SUCCESS,
+  timeClose,
+  type Close,
+} from './close.js';
 import { openAction, type Core } from './parts.js';
-import { publishClose } from './publish.js';
+import { closesHeard, publishClose } from './publish.js';
 import type { ActionState, Cause, PendingCause, RunRecord } from './records.js';
 import { unlisten } from './signals.js';
 import type { Settings } from './settings.js';
@@ -157,22 +166,23 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
 }
 
 /**
- * `writeClose` for a run that simply completed: its close is `completedClose`, its attributes the
- * shared ones, and it has no cause to settle, no action, child or error status. Apart, it is small
- * enough for the JIT to take whole: the end of such a run costs 0.02 to 0.06 of a bare span less.
+ * `writeClose` for a run that simply completed: its attributes are the shared ones, and it has no
+ * cause to settle, no action, child or error status. Its `Close` is built only for the outputs
+ * that take one (the hook, a subscribed channel); the counter counts a success, and the snapshot
+ * keeps the run's few varying fields in place. The end of such a run allocates nothing of its own.
  */
 function writeCompleted(core: Core, run: RunRecord): void {
-  const close = completedClose(run);
-  run.classification = close.classification;
+  run.classification = SUCCESS;
   const { span } = run;
   if (span.isRecording()) {
     span.setAttributes(COMPLETED_ATTRIBUTES);
     const hook = core.settings.runCloseHook;
-    if (hook !== undefined) callHook(hook, span, close);
+    if (hook !== undefined) callHook(hook, span, completedClose(run));
   }
   if (run.ownsSpan) span.end();
-  timeClose(close, run);
-  report(core, close);
+  core.metrics().runClosed(SUCCESS, undefined);
+  core.snapshot.addCompleted(run);
+  if (closesHeard()) publishClose(completedClose(run));
 }
 
 /** The outputs that read the close alone: the counter, the snapshot, the channel. */

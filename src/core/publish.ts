@@ -11,6 +11,11 @@ import type { Close } from './close.js';
 const closes = diagnosticsChannel.channel(CHANNEL_CLOSE);
 const actionEnds = diagnosticsChannel.channel(CHANNEL_ACTION_END);
 
+/** Someone listens for closes: a close that is built only for them is worth building. */
+export function closesHeard(): boolean {
+  return closes.hasSubscribers;
+}
+
 export function publishClose(close: Close): void {
   if (!closes.hasSubscribers) return;
   const message: CloseChannelMessage = Object.freeze({

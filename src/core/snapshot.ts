@@ -4,8 +4,8 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { LifecycleSnapshot, SnapshotClose } from '../snapshot-format.js';
 import type { CloseClassification } from '../types.js';
 import { CLOSE_CLASSIFICATIONS } from './classification.js';
-import type { Close } from './close.js';
-import type { ActionState } from './records.js';
+import { completedClose, SUCCESS, timeClose, type Close, type CloseTimes, type CompletedRun } from './close.js';
+import type { ActionState, RunRecord } from './records.js';
 
 export type { LifecycleSnapshot } from '../snapshot-format.js';
 
@@ -23,19 +23,42 @@ function toSnapshot(close: Close): SnapshotClose {
     summary_key: close.summaryKey,
     outcome: close.outcome,
   };
-  if (close.runMs !== undefined) out.run_duration_ms = ms(close.runMs);
+  if (!Number.isNaN(close.runMs)) out.run_duration_ms = ms(close.runMs);
   if (close.sessionId !== undefined) out.session_id = close.sessionId;
   if (close.provenance !== undefined) out.provenance = close.provenance;
   if (close.actionId !== undefined) out.action_id = close.actionId;
   if (close.kind !== undefined) out.kind = close.kind;
   if (close.late) out.late = true;
-  if (close.stopMs !== undefined) out.stop_duration_ms = ms(close.stopMs);
+  if (!Number.isNaN(close.stopMs)) out.stop_duration_ms = ms(close.stopMs);
   return out as unknown as SnapshotClose;
+}
+
+/**
+ * The ring's place for the close of a run that simply completed: the few fields that tell it from
+ * another's, written in place. Its `Close` is built only when a snapshot is taken.
+ */
+class CompletedSlot implements CompletedRun, CloseTimes {
+  runId = '';
+  sessionId: string | undefined = undefined;
+  scopeKey = '';
+  atMs = 0;
+  runMs = 0;
+  stopMs = 0;
+
+  toClose(): Close {
+    const close = completedClose(this);
+    close.atMs = this.atMs;
+    close.runMs = this.runMs;
+    close.stopMs = this.stopMs;
+    return close;
+  }
 }
 
 export class Snapshot {
   readonly since = Date.now();
-  private ring: Array<Close | undefined>;
+  /** The recent closes; a run that simply completed is kept in the slot of its place in the ring. */
+  private ring: Array<Close | CompletedSlot | undefined>;
+  private slots: CompletedSlot[];
   private next = 0;
   private readonly byClassification = Object.fromEntries(CLOSE_CLASSIFICATIONS.map((c) => [c, 0])) as Record<
     CloseClassification,
@@ -45,7 +68,8 @@ export class Snapshot {
   private lateCloses = 0;
 
   constructor(capacity: number) {
-    this.ring = new Array<Close | undefined>(capacity).fill(undefined);
+    this.ring = new Array<Close | CompletedSlot | undefined>(capacity).fill(undefined);
+    this.slots = Array.from({ length: capacity }, () => new CompletedSlot());
   }
 
   get keepsCloses(): boolean {
@@ -56,7 +80,8 @@ export class Snapshot {
   resize(capacity: number): void {
     if (capacity === this.ring.length) return;
     const kept = capacity > 0 ? this.recent().slice(-capacity) : [];
-    this.ring = new Array<Close | undefined>(capacity).fill(undefined);
+    this.ring = new Array<Close | CompletedSlot | undefined>(capacity).fill(undefined);
+    this.slots = Array.from({ length: capacity }, () => new CompletedSlot());
     this.next = 0;
     for (const close of kept) this.keep(close);
   }
@@ -65,6 +90,19 @@ export class Snapshot {
     this.byClassification[close.classification]++;
     if (close.late) this.lateCloses++;
     this.keep(close);
+  }
+
+  /** `add` for a run that simply completed, once its span has ended: no `Close` is built for it. */
+  addCompleted(run: RunRecord): void {
+    this.byClassification[SUCCESS]++;
+    if (this.ring.length === 0) return;
+    const slot = this.slots[this.next]!;
+    slot.runId = run.runId;
+    slot.sessionId = run.sessionId;
+    slot.scopeKey = run.scopeKey;
+    timeClose(slot, run);
+    this.ring[this.next] = slot;
+    this.next = (this.next + 1) % this.ring.length;
   }
 
   private keep(close: Close): void {
@@ -81,8 +119,8 @@ export class Snapshot {
   private recent(): Close[] {
     const out: Close[] = [];
     for (let i = 0; i < this.ring.length; i++) {
-      const close = this.ring[(this.next + i) % this.ring.length];
-      if (close !== undefined) out.push(close);
+      const entry = this.ring[(this.next + i) % this.ring.length];
+      if (entry !== undefined) out.push(entry instanceof CompletedSlot ? entry.toClose() : entry);
     }
     return out;
   }
