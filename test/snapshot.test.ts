@@ -98,6 +98,41 @@ describe('snapshot()', () => {
     expect(before).toEqual(copy);
   });
 
+  it('a host span whose time getter throws at the end leaves the recent closes and counts as they were', () => {
+    const h = setup({ recentCloses: 2 });
+    for (const id of ['a', 'b']) h.lifecycle.trackRun({ runId: id, sessionId: 'sa', scope: '/tmp/t' }).end();
+    const before = h.lifecycle.snapshot();
+    const diag = captureDiag();
+    try {
+      // A span of the host's own making: its times cannot be read once it has ended.
+      let ended = false;
+      const span = {
+        spanContext: () => ({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }),
+        setAttributes: () => span,
+        isRecording: () => true,
+        end: () => {
+          ended = true;
+        },
+        get startTime(): unknown {
+          if (ended) throw new Error('gone');
+          return undefined;
+        },
+        get endTime(): unknown {
+          if (ended) throw new Error('gone');
+          return undefined;
+        },
+      };
+      h.lifecycle.trackRun({ runId: 'c', sessionId: 'sc', scope: '/tmp/t', span: span as never, endSpan: true }).end();
+      expect(ended).toBe(true);
+    } finally {
+      diag.restore();
+    }
+    const after = h.lifecycle.snapshot();
+    expect(after.recent_closes).toEqual(before.recent_closes);
+    expect(after.closes_by_classification).toEqual(before.closes_by_classification);
+    expect(diag.lines.some((line) => line.includes('recording the end of a run'))).toBe(true);
+  });
+
   it('bounds the kinds it counts, the actions it lists, and its size', async () => {
     const diag = captureDiag();
     try {

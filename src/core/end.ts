@@ -168,8 +168,9 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
 /**
  * `writeClose` for a run that simply completed: its attributes are the shared ones, and it has no
  * cause to settle, no action, child or error status. Its `Close` is built only for the outputs
- * that take one (the hook, a subscribed channel); the counter counts a success, and the snapshot
- * keeps the run's few varying fields in place. The end of such a run allocates nothing of its own.
+ * that take one (the hook, a subscribed channel); the snapshot keeps the run's few varying fields
+ * in place, and the counter counts a success. With no hook and no subscriber, the end of such a
+ * run allocates nothing of its own.
  */
 function writeCompleted(core: Core, run: RunRecord): void {
   run.classification = SUCCESS;
@@ -180,8 +181,8 @@ function writeCompleted(core: Core, run: RunRecord): void {
     if (hook !== undefined) callHook(hook, span, completedClose(run));
   }
   if (run.ownsSpan) span.end();
-  core.metrics().runClosed(SUCCESS, undefined);
   core.snapshot.addCompleted(run);
+  core.metrics().runClosed(SUCCESS, undefined);
   if (closesHeard()) publishClose(completedClose(run));
 }
 

@@ -92,17 +92,22 @@ export class Snapshot {
     this.keep(close);
   }
 
-  /** `add` for a run that simply completed, once its span has ended: no `Close` is built for it. */
+  /**
+   * `add` for a run that simply completed, once its span has ended: no `Close` is built for it.
+   * Its times are read first: a host span whose time getter throws leaves the ring and the counts
+   * as they were (`timeClose` reads both times before it writes).
+   */
   addCompleted(run: RunRecord): void {
+    if (this.ring.length > 0) {
+      const slot = this.slots[this.next]!;
+      timeClose(slot, run);
+      slot.runId = run.runId;
+      slot.sessionId = run.sessionId;
+      slot.scopeKey = run.scopeKey;
+      this.ring[this.next] = slot;
+      this.next = (this.next + 1) % this.ring.length;
+    }
     this.byClassification[SUCCESS]++;
-    if (this.ring.length === 0) return;
-    const slot = this.slots[this.next]!;
-    slot.runId = run.runId;
-    slot.sessionId = run.sessionId;
-    slot.scopeKey = run.scopeKey;
-    timeClose(slot, run);
-    this.ring[this.next] = slot;
-    this.next = (this.next + 1) % this.ring.length;
   }
 
   private keep(close: Close): void {
