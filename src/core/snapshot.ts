@@ -104,15 +104,14 @@ export class Snapshot {
       slot.runId = run.runId;
       slot.sessionId = run.sessionId;
       slot.scopeKey = run.scopeKey;
-      this.ring[this.next] = slot;
-      this.next = (this.next + 1) % this.ring.length;
+      this.keep(slot);
     }
     this.byClassification[SUCCESS]++;
   }
 
-  private keep(close: Close): void {
+  private keep(entry: Close | CompletedSlot): void {
     if (this.ring.length === 0) return;
-    this.ring[this.next] = close;
+    this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.ring.length;
   }
 
