@@ -41,6 +41,15 @@ export function isSpan(value: unknown): value is Span {
   );
 }
 
+/** `false` only when the span says it does not record; a span that cannot say counts as recording. */
+export function isRecording(span: Span): boolean {
+  try {
+    return span.isRecording() !== false;
+  } catch {
+    return true;
+  }
+}
+
 /** The runtime's own AbortSignal class: its instances need no duck-typing. */
 const NATIVE_SIGNAL: typeof AbortSignal | undefined = typeof AbortSignal === 'function' ? AbortSignal : undefined;
 

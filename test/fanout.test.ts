@@ -1,7 +1,16 @@
-// Fan-out: one linked closed-run child per interrupted run, one root per dispose-all, and the cap.
+// Fan-out: one linked closed-run child per interrupted run, one root per dispose-all, the cap, and
+// no children under an action span its sampler dropped.
 import { SpanStatusCode } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { hostRun, idOf, linkTargets, setup } from './utils/harness.js';
+import { SessionLifecycleInstrumentation, type ActionInfo } from '../src/index.js';
+import { hostRun, idOf, linkTargets, setup, TEST_KINDS } from './utils/harness.js';
 import { DIR_A, DIR_B, DIR_C, expectedKey } from './utils/dirs.js';
 
 describe('each interrupted run gets one linked closed-run span; the run span links back', () => {
@@ -119,5 +128,74 @@ describe('fan-out cap', () => {
     const root = h.actionSpans()[0]!;
     expect(root.attributes['session_host.lifecycle.scope_keys']).toHaveLength(3);
     expect(root.attributes['session_host.lifecycle.scope_keys_omitted']).toBe(4);
+  });
+});
+
+/** Samples every span but the action spans, which it records (`record`) or drops. */
+function actionSampler(decision: SamplingDecision): Sampler {
+  return {
+    shouldSample: (_context, _traceId, name) => ({
+      decision: name.startsWith('lifecycle ') ? decision : SamplingDecision.RECORD_AND_SAMPLED,
+    }),
+    toString: () => 'actionSampler',
+  };
+}
+
+function sampledSetup(decision: SamplingDecision) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    sampler: actionSampler(decision),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const infos: ActionInfo[] = [];
+  const lifecycle = new SessionLifecycleInstrumentation<string>({
+    kinds: TEST_KINDS,
+    actionHook: (_span, info) => infos.push(info),
+  });
+  lifecycle.setTracerProvider(provider);
+  const named = (name: string) => exporter.getFinishedSpans().filter((s) => s.name === name);
+  return { lifecycle, infos, named };
+}
+
+describe('an action span its sampler dropped', () => {
+  it('gets no run closed children, now or for a late close; each run span still carries its close', async () => {
+    const { lifecycle, infos, named } = sampledSetup(SamplingDecision.NOT_RECORD);
+    const runs = [0, 1, 2].map((i) => hostRun(lifecycle, DIR_A, `dropped-${i}`));
+    const victim = new AbortController();
+    const late = lifecycle.trackRun({ runId: 'late', scope: DIR_B, signal: victim.signal });
+    await lifecycle.action('instance_dispose_all', { scopes: [DIR_B] }, async () => {
+      for (const r of runs) r.controller.abort();
+      await Promise.all(runs.map((r) => r.ended));
+    });
+    victim.abort();
+    late.end({ outcome: 'error' });
+    expect(named('lifecycle instance_dispose_all')).toHaveLength(0);
+    expect(named('run closed')).toHaveLength(0);
+    const actionId = infos[0]!.actionId;
+    for (const runId of ['dropped-0', 'dropped-1', 'dropped-2', 'late']) {
+      const run = named('run').find((s) => s.attributes['session_host.run.id'] === runId)!;
+      expect(run.attributes['session_host.close.classification']).toBe('local_instance_dispose');
+      expect(run.attributes['session_host.lifecycle.action.id']).toBe(actionId);
+      expect(run.links).toHaveLength(1);
+    }
+    const lateRun = named('run').find((s) => s.attributes['session_host.run.id'] === 'late')!;
+    expect(lateRun.attributes['session_host.close.late']).toBe(true);
+    // The cap counts the runs as before: none is past it.
+    expect(infos[0]).toMatchObject({ runsInterrupted: 3, runsOmitted: 0 });
+    expect(lifecycle.snapshot().closes_by_classification.local_instance_dispose).toBe(4);
+  });
+
+  it('an action span recorded but not sampled still gets its children', async () => {
+    const { lifecycle, named } = sampledSetup(SamplingDecision.RECORD);
+    const runs = [0, 1].map((i) => hostRun(lifecycle, DIR_A, `recorded-${i}`));
+    await lifecycle.action('instance_dispose_all', async () => {
+      for (const r of runs) r.controller.abort();
+      await Promise.all(runs.map((r) => r.ended));
+    });
+    expect(
+      named('run closed')
+        .map((s) => s.attributes['session_host.run.id'])
+        .sort(),
+    ).toEqual(['recorded-0', 'recorded-1']);
   });
 });

@@ -116,6 +116,9 @@ function recentCloser(core: Core, run: RunRecord): ActionState | undefined {
  * snapshot), with a `run closed` child under it while under the fan-out cap. The child starts with
  * the run's identity and the action id (what a sampler reads); the end writes the close on it.
  * `interruptedAt` dates a child started after the interrupt (a close settled at the end).
+ * Under an action span its sampler dropped, no child is started (the cap still counts the run): a
+ * parent-based, trace-id ratio or always-off sampler drops the child too, and one that kept it
+ * would export a child whose parent is missing. The close is still on the run's own span.
  */
 function commit(
   core: Core,
@@ -132,7 +135,7 @@ function commit(
   }
   if (action.closedRunSpans < core.settings.maxClosedRunSpansPerAction) {
     action.closedRunSpans++;
-    startClosedRunSpan(run, action, interruptedAt);
+    if (action.recording) startClosedRunSpan(run, action, interruptedAt);
   }
   return action.causeOf(provenance, late);
 }

@@ -11,6 +11,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
+import { isRecording } from '../host-input.js';
 import type { CloseClassification, InterruptMeta, RunEndOptions } from '../types.js';
 import { classificationForKind } from './classification.js';
 import type { ScopeMember, ScopeState } from './scope-registry.js';
@@ -36,6 +37,11 @@ export type Scope = ScopeState<RunRecord, ActionState>;
 export class ActionState {
   readonly classification: CloseClassification;
   readonly spanContext: SpanContext;
+  /**
+   * The action span was recorded when it started (its sampler kept it): only then are `run closed`
+   * children started under it (core/attribution.ts). Read once: an SDK span stops recording when it ends.
+   */
+  readonly recording: boolean;
   readonly startedAt = performance.now();
   /** The action span in its parent context; after the end, only the span's context (the span is let go). */
   context: Context;
@@ -83,6 +89,7 @@ export class ActionState {
     this.span = span;
     this.context = trace.setSpan(parent, span);
     this.spanContext = span.spanContext();
+    this.recording = isRecording(span);
   }
 
   /** Counts a scope key on the action span, up to the bound. */
