@@ -27,6 +27,7 @@ const MAIN_CASES = [
   'hot_path_meter_provider',
   'fanout_10k',
   'fanout_scaling',
+  'fanout_scaling_host',
   'dispose_all_100k',
   'retained_heap',
   'exporter_down',

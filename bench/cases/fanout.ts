@@ -24,6 +24,13 @@ export function fanoutOurs(lifecycle: SessionLifecycleInstrumentation, runs: num
   for (let i = 0; i < runs; i++) handles[i]!.end({ outcome: 'error' });
 }
 
+/** fanoutOurs without the package: the host's own controllers, created and aborted. */
+function fanoutHost(runs: number): void {
+  const controllers: AbortController[] = new Array(runs);
+  for (let i = 0; i < runs; i++) controllers[i] = new AbortController();
+  for (let i = 0; i < runs; i++) controllers[i]!.abort();
+}
+
 function runAttributes(i: number, scopes: number): Attributes {
   return {
     'session_host.run.id': RUN_IDS[i]!,
@@ -161,6 +168,23 @@ export const fanoutCases: Record<string, CaseFn> = {
     );
     progress('fanout_scaling');
     return pairResult('fanout_scaling', r);
+  },
+  /**
+   * fanout_scaling's host side alone (a controller per run, all aborted), framed the same way: how
+   * much the host's own work grows from fan-outs of 1,000 to one of 100,000, with no package.
+   */
+  async fanout_scaling_host() {
+    const r = await comparePair(
+      { run: (ops) => fanoutHost(ops) },
+      {
+        run: (ops) => {
+          for (let done = 0; done < ops; done += 1000) fanoutHost(1000);
+        },
+      },
+      { ops: 100_000, samples: 2, warmup: 1, warmupOps: 10_000 },
+    );
+    progress('fanout_scaling_host');
+    return pairResult('fanout_scaling_host', r);
   },
   async dispose_all_100k() {
     const runs = 100_000;
