@@ -175,15 +175,20 @@ function writeClose(core: Core, run: RunRecord, close: Close): void {
 function writeCompleted(core: Core, run: RunRecord): void {
   run.classification = SUCCESS;
   const { span } = run;
+  // Built once for both outputs that take it (neither reads its times nor keeps it).
+  let close: Close | undefined;
   if (span.isRecording()) {
     span.setAttributes(COMPLETED_ATTRIBUTES);
     const hook = core.settings.runCloseHook;
-    if (hook !== undefined) callHook(hook, span, completedClose(run));
+    if (hook !== undefined) {
+      close = completedClose(run);
+      callHook(hook, span, close);
+    }
   }
   if (run.ownsSpan) span.end();
   core.snapshot.addCompleted(run);
   core.metrics().runClosed(SUCCESS, undefined);
-  if (closesHeard()) publishClose(completedClose(run));
+  if (closesHeard()) publishClose(close ?? completedClose(run));
 }
 
 /** The outputs that read the close alone: the counter, the snapshot, the channel. */
