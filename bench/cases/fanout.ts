@@ -3,7 +3,7 @@
 import { context, SpanKind, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { SessionLifecycleInstrumentation } from '../../dist/index.js';
-import { comparePair, gc, median, nextTurn } from '../harness.js';
+import { comparePair, gc, median, nextTurn, type PairResult } from '../harness.js';
 import { CountingProcessor, KEYS, lifecycleOn, pairResult, progress, RUN_IDS, SCOPES, type CaseFn } from './common.js';
 
 const processor = new CountingProcessor();
@@ -29,6 +29,19 @@ function fanoutHost(runs: number): void {
   const controllers: AbortController[] = new Array(runs);
   for (let i = 0; i < runs; i++) controllers[i] = new AbortController();
   for (let i = 0; i < runs; i++) controllers[i]!.abort();
+}
+
+/** One fan-out of 100,000 runs against 100 of 1,000 (ns per run): fanout_scaling and its host part. */
+function scalingPair(fan: (runs: number) => void): Promise<PairResult> {
+  return comparePair(
+    { run: (ops) => fan(ops) },
+    {
+      run: (ops) => {
+        for (let done = 0; done < ops; done += 1000) fan(1000);
+      },
+    },
+    { ops: 100_000, samples: 2, warmup: 1, warmupOps: 10_000 },
+  );
 }
 
 function runAttributes(i: number, scopes: number): Attributes {
@@ -157,15 +170,7 @@ export const fanoutCases: Record<string, CaseFn> = {
     // Sampled-out spans isolate the package's own work, which is what must not grow per run.
     const sampledOut = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [processor] });
     const lifecycle = lifecycleOn(sampledOut, { maxClosedRunSpansPerAction: 1_000_000 });
-    const r = await comparePair(
-      { run: (ops) => fanoutOurs(lifecycle, ops, 100) },
-      {
-        run: (ops) => {
-          for (let done = 0; done < ops; done += 1000) fanoutOurs(lifecycle, 1000, 100);
-        },
-      },
-      { ops: 100_000, samples: 2, warmup: 1, warmupOps: 10_000 },
-    );
+    const r = await scalingPair((runs) => fanoutOurs(lifecycle, runs, 100));
     progress('fanout_scaling');
     return pairResult('fanout_scaling', r);
   },
@@ -174,15 +179,7 @@ export const fanoutCases: Record<string, CaseFn> = {
    * much the host's own work grows from fan-outs of 1,000 to one of 100,000, with no package.
    */
   async fanout_scaling_host() {
-    const r = await comparePair(
-      { run: (ops) => fanoutHost(ops) },
-      {
-        run: (ops) => {
-          for (let done = 0; done < ops; done += 1000) fanoutHost(1000);
-        },
-      },
-      { ops: 100_000, samples: 2, warmup: 1, warmupOps: 10_000 },
-    );
+    const r = await scalingPair(fanoutHost);
     progress('fanout_scaling_host');
     return pairResult('fanout_scaling_host', r);
   },
